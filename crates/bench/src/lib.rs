@@ -1,0 +1,5 @@
+//! # glomers-bench
+//!
+//! A native, Maelstrom-compatible test bench.
+pub mod net;
+pub mod report;

@@ -1,0 +1,2 @@
+//! The simulated network.
+pub mod journal;

@@ -1,0 +1,1 @@
+//! Lamport diagram (to be written).

@@ -1,0 +1,6 @@
+//! Solutions to the Gossip Glomers challenges. Each module holds one node's
+//! logic (pure, testable in-process); `src/bin/` has a three-line binary per
+//! workload that runs it on stdio, ready for `maelstrom test --bin`.
+
+pub mod echo;
+pub mod unique_ids;

@@ -1,0 +1,303 @@
+//! [`Ctx`], a node's only window on the world: who it is, what time it is,
+//! and the effects it may request — replies, sends, RPCs with timeouts,
+//! timers, random numbers and logs. Effects are queued as [`Output`] for
+//! whichever driver runs the node (real stdio or a simulation).
+
+use crate::error::Error;
+use crate::protocol::{to_payload, Body, Envelope, Payload};
+use crate::Request;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::time::Duration;
+
+/// Something the node wants done by its driver.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// One JSON message, to be written to stdout as one line.
+    Line(String),
+    /// A diagnostic, for stderr.
+    Log(String),
+}
+
+/// Handle on an outstanding RPC, to cancel it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RpcId(pub u64);
+
+/// Handle on a timer, to cancel it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimerId(u64);
+
+/// A reply to one of our RPCs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub src: String,
+    pub body: Body,
+}
+
+impl Reply {
+    /// Decodes the reply payload into a typed value.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, RpcError> {
+        self.body
+            .decode()
+            .map_err(|e| RpcError::Malformed(format!("{e} in reply {:?}", self.body.payload)))
+    }
+}
+
+/// Why an RPC did not produce a successful reply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RpcError {
+    /// No reply within the timeout; the request may or may not have happened.
+    Timeout,
+    /// The peer answered with an `error` body.
+    Remote(Error),
+    /// The reply could not be decoded as expected.
+    Malformed(String),
+}
+
+impl std::fmt::Display for RpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Timeout => write!(f, "rpc timed out"),
+            Self::Remote(e) => write!(f, "{e}"),
+            Self::Malformed(m) => write!(f, "malformed reply: {m}"),
+        }
+    }
+}
+
+pub(crate) type RpcCallback<N> = Box<dyn FnOnce(&mut N, &mut Ctx<N>, Result<Reply, RpcError>)>;
+type OnceCallback<N> = Box<dyn FnOnce(&mut N, &mut Ctx<N>)>;
+type RepeatCallback<N> = Box<dyn FnMut(&mut N, &mut Ctx<N>)>;
+
+pub(crate) struct PendingRpc<N> {
+    pub(crate) deadline: Duration,
+    pub(crate) callback: RpcCallback<N>,
+}
+
+pub(crate) enum TimerAction<N> {
+    Once(OnceCallback<N>),
+    Every(Duration, RepeatCallback<N>),
+}
+
+pub(crate) struct Timer<N> {
+    pub(crate) due: Duration,
+    /// Taken out while the callback runs, so the callback may cancel itself.
+    pub(crate) action: Option<TimerAction<N>>,
+}
+
+/// What a deadline-heap entry refers to. Entries are removed lazily: one is
+/// stale when its RPC was answered/cancelled or its timer moved or was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Due {
+    Rpc(u64),
+    Timer(TimerId),
+}
+
+/// The node's context. See the module docs.
+pub struct Ctx<N> {
+    pub(crate) id: String,
+    pub(crate) node_ids: Vec<String>,
+    pub(crate) now: Duration,
+    next_msg_id: u64,
+    next_timer_id: u64,
+    rng_state: u64,
+    pub(crate) outbox: VecDeque<Output>,
+    pub(crate) pending: HashMap<u64, PendingRpc<N>>,
+    pub(crate) timers: HashMap<TimerId, Timer<N>>,
+    pub(crate) deadlines: BinaryHeap<Reverse<(Duration, Due)>>,
+}
+
+impl<N> Ctx<N> {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self {
+            id: String::new(),
+            node_ids: Vec::new(),
+            now: Duration::ZERO,
+            next_msg_id: 1,
+            next_timer_id: 1,
+            rng_state: seed,
+            outbox: VecDeque::new(),
+            pending: HashMap::new(),
+            timers: HashMap::new(),
+            deadlines: BinaryHeap::new(),
+        }
+    }
+
+    /// This node's id (`n0`, …); empty before `init`.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Every server node id in the cluster, this one included, in test order.
+    pub fn node_ids(&self) -> &[String] {
+        &self.node_ids
+    }
+
+    /// The other server nodes.
+    pub fn peers(&self) -> impl Iterator<Item = &String> {
+        self.node_ids.iter().filter(move |n| **n != self.id)
+    }
+
+    /// Time since the node started, as given by the driver.
+    pub fn now(&self) -> Duration {
+        self.now
+    }
+
+    /// A pseudo-random number from the driver-seeded generator (SplitMix64),
+    /// so simulated runs stay reproducible.
+    pub fn random_u64(&mut self) -> u64 {
+        self.rng_state = self.rng_state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng_state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Writes a diagnostic line to the node's log (stderr).
+    pub fn log(&mut self, text: impl Into<String>) {
+        self.outbox.push_back(Output::Log(text.into()));
+    }
+
+    /// Answers `req` with `payload` (a value serializing to an object with `type`).
+    pub fn reply<M>(&mut self, req: &Request<M>, payload: impl Serialize) {
+        self.emit(&req.src, None, req.msg_id, &payload);
+    }
+
+    /// Answers `req` with an error body.
+    pub fn reply_error<M>(&mut self, req: &Request<M>, error: Error) {
+        self.emit(&req.src, None, req.msg_id, &error);
+    }
+
+    /// Fire-and-forget: sends `payload` without a `msg_id`, expecting no reply.
+    pub fn send(&mut self, dest: &str, payload: impl Serialize) {
+        self.emit(dest, None, None, &payload);
+    }
+
+    /// Sends `payload` with a fresh `msg_id` and calls `then` exactly once: with
+    /// the reply, or with [`RpcError::Timeout`] after `timeout`. Late replies
+    /// are dropped; nothing is kept once the RPC is settled or cancelled.
+    pub fn rpc(
+        &mut self,
+        dest: &str,
+        payload: impl Serialize,
+        timeout: Duration,
+        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<Reply, RpcError>) + 'static,
+    ) -> RpcId {
+        let msg_id = self.next_msg_id;
+        self.next_msg_id += 1;
+        let deadline = self.now + timeout;
+        self.pending.insert(
+            msg_id,
+            PendingRpc {
+                deadline,
+                callback: Box::new(then),
+            },
+        );
+        self.deadlines
+            .push(Reverse((deadline, Due::Rpc(msg_id))));
+        self.emit(dest, Some(msg_id), None, &payload);
+        RpcId(msg_id)
+    }
+
+    /// Forgets an outstanding RPC: its callback will never run. Returns
+    /// whether it was still outstanding.
+    pub fn cancel_rpc(&mut self, id: RpcId) -> bool {
+        self.pending.remove(&id.0).is_some()
+    }
+
+    /// Number of RPCs still waiting for a reply.
+    pub fn outstanding_rpcs(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Runs `then` once, `delay` from now.
+    pub fn after(&mut self, delay: Duration, then: impl FnOnce(&mut N, &mut Ctx<N>) + 'static) -> TimerId {
+        self.add_timer(delay, TimerAction::Once(Box::new(then)))
+    }
+
+    /// Runs `tick` every `period`, first one `period` from now, until cancelled.
+    pub fn every(&mut self, period: Duration, tick: impl FnMut(&mut N, &mut Ctx<N>) + 'static) -> TimerId {
+        let period = period.max(Duration::from_micros(1));
+        self.add_timer(period, TimerAction::Every(period, Box::new(tick)))
+    }
+
+    /// Stops a timer; returns whether it was still active.
+    pub fn cancel_timer(&mut self, id: TimerId) -> bool {
+        self.timers.remove(&id).is_some()
+    }
+
+    fn add_timer(&mut self, delay: Duration, action: TimerAction<N>) -> TimerId {
+        let id = TimerId(self.next_timer_id);
+        self.next_timer_id += 1;
+        self.schedule_timer(id, self.now + delay, action);
+        id
+    }
+
+    pub(crate) fn schedule_timer(&mut self, id: TimerId, due: Duration, action: TimerAction<N>) {
+        self.timers.insert(
+            id,
+            Timer {
+                due,
+                action: Some(action),
+            },
+        );
+        self.deadlines.push(Reverse((due, Due::Timer(id))));
+    }
+
+    /// Drops stale heap heads and returns the earliest live deadline.
+    pub(crate) fn next_deadline(&mut self) -> Option<Duration> {
+        while let Some(Reverse((at, due))) = self.deadlines.peek().copied() {
+            if self.is_live(at, due) {
+                return Some(at);
+            }
+            self.deadlines.pop();
+        }
+        None
+    }
+
+    /// Pops the next live deadline that is due at `now`.
+    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<Due> {
+        let at = self.next_deadline()?;
+        if at > now {
+            return None;
+        }
+        self.deadlines.pop().map(|Reverse((_, due))| due)
+    }
+
+    fn is_live(&self, at: Duration, due: Due) -> bool {
+        match due {
+            Due::Rpc(id) => self.pending.get(&id).is_some_and(|p| p.deadline == at),
+            Due::Timer(id) => self.timers.get(&id).is_some_and(|t| t.due == at),
+        }
+    }
+
+    pub(crate) fn emit(
+        &mut self,
+        dest: &str,
+        msg_id: Option<u64>,
+        in_reply_to: Option<u64>,
+        payload: &impl Serialize,
+    ) {
+        let payload: Payload = match to_payload(payload) {
+            Ok(p) => p,
+            Err(e) => {
+                self.log(format!("not sent to {dest}: {e}"));
+                return;
+            }
+        };
+        let envelope = Envelope {
+            src: self.id.clone(),
+            dest: dest.to_string(),
+            body: Body {
+                msg_id,
+                in_reply_to,
+                payload,
+            },
+        };
+        match serde_json::to_string(&envelope) {
+            Ok(line) => self.outbox.push_back(Output::Line(line)),
+            Err(e) => self.log(format!("not sent to {dest}: {e}")),
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! # glomers-node
+//!
+//! A runtime for writing [Maelstrom](https://github.com/jepsen-io/maelstrom)
+//! nodes in Rust. A node is plain state plus handlers ([`Node`]); everything it
+//! does goes through its [`Ctx`] (reply, send, RPC with timeout, timers, KV
+//! services), and time and transport are injected by a driver. The same node
+//! therefore runs on real stdio ([`run`]) and inside a deterministic
+//! simulation, by feeding a [`Runtime`] by hand.
+//!
+//! ```no_run
+//! use glomers_node::{workloads::echo, Ctx, Error, Node, Request};
+//!
+//! struct Echo;
+//! impl Node for Echo {
+//!     type Msg = echo::Request;
+//!     fn handle(&mut self, ctx: &mut Ctx<Self>, req: Request<echo::Request>) -> Result<(), Error> {
+//!         let echo::Request::Echo { echo } = req.body.clone();
+//!         ctx.reply(&req, echo::Response::EchoOk { echo });
+//!         Ok(())
+//!     }
+//! }
+//! fn main() { glomers_node::run(Echo) }
+//! ```
+
+pub mod ctx;
+pub mod error;
+pub mod kv;
+pub mod node;
+pub mod protocol;
+pub mod runtime;
+pub mod stdio;
+pub mod workloads;
+
+pub use ctx::{Ctx, Output, Reply, RpcError, RpcId, TimerId};
+pub use error::{Error, ErrorCode};
+pub use kv::{Kv, KvError};
+pub use node::{Node, Request};
+pub use protocol::{Body, Envelope, Payload};
+pub use runtime::Runtime;
+pub use stdio::{run, run_with_seed};

@@ -1,0 +1,205 @@
+//! [`Runtime`], the sans-IO core that runs a [`Node`]: it is fed input lines
+//! and the current time, and yields [`Output`]s and its next deadline. It
+//! answers `init`, routes replies to waiting RPCs, fires timers, decodes
+//! requests and turns handler errors into `error` replies. The stdio driver
+//! and the bench's simulation both drive this same state machine.
+
+use crate::ctx::{Ctx, Due, Output, Reply, RpcError, TimerAction};
+use crate::error::Error;
+use crate::protocol::{parse_line, Envelope, Init, InitOk};
+use crate::{Node, Request};
+use std::time::Duration;
+
+/// A node plus its context, driven by events.
+pub struct Runtime<N: Node> {
+    node: N,
+    ctx: Ctx<N>,
+    initialized: bool,
+}
+
+impl<N: Node> Runtime<N> {
+    /// `seed` feeds [`Ctx::random_u64`].
+    pub fn new(node: N, seed: u64) -> Self {
+        Self {
+            node,
+            ctx: Ctx::new(seed),
+            initialized: false,
+        }
+    }
+
+    pub fn node(&self) -> &N {
+        &self.node
+    }
+
+    pub fn ctx(&self) -> &Ctx<N> {
+        &self.ctx
+    }
+
+    /// Handles one raw input line. A line that is not a valid message is
+    /// reported in the log, with the line, and otherwise ignored.
+    pub fn handle_line(&mut self, line: &str, now: Duration) {
+        if line.trim().is_empty() {
+            return;
+        }
+        match parse_line(line) {
+            Ok(envelope) => self.handle_message(envelope, now),
+            Err(e) => self
+                .ctx
+                .log(format!("ignoring malformed input line ({e}): {line}")),
+        }
+    }
+
+    /// Handles one parsed message.
+    pub fn handle_message(&mut self, msg: Envelope, now: Duration) {
+        self.advance(now);
+        if let Some(id) = msg.body.in_reply_to {
+            if let Some(pending) = self.ctx.pending.remove(&id) {
+                let result = if msg.body.kind() == "error" {
+                    match msg.body.decode::<Error>() {
+                        Ok(e) => Err(RpcError::Remote(e)),
+                        Err(e) => Err(RpcError::Malformed(e.to_string())),
+                    }
+                } else {
+                    Ok(Reply {
+                        src: msg.src,
+                        body: msg.body,
+                    })
+                };
+                (pending.callback)(&mut self.node, &mut self.ctx, result);
+                return;
+            }
+        }
+        let kind = msg.body.kind().to_string();
+        if kind == "init" {
+            return self.handle_init(msg);
+        }
+        let is_reply = msg.body.in_reply_to.is_some() || kind == "error";
+        let request = Request {
+            src: msg.src,
+            msg_id: msg.body.msg_id,
+            body: (),
+        };
+        if !self.initialized {
+            return self.refuse(&request, is_reply, Error::unavailable("node not initialised yet"));
+        }
+        match serde_json::from_value::<N::Msg>(serde_json::Value::Object(msg.body.payload)) {
+            Ok(body) => {
+                let request = Request {
+                    src: request.src,
+                    msg_id: request.msg_id,
+                    body,
+                };
+                let (src, msg_id) = (request.src.clone(), request.msg_id);
+                if let Err(error) = self.node.handle(&mut self.ctx, request) {
+                    let origin = Request { src, msg_id, body: () };
+                    self.refuse(&origin, false, error);
+                }
+            }
+            Err(e) if is_reply => self.ctx.log(format!(
+                "dropping unexpected {kind} from {} (no RPC waiting for it): {e}",
+                request.src
+            )),
+            Err(e) => {
+                let error = if kind.is_empty() || e.to_string().contains("unknown variant") {
+                    Error::not_supported(format!("unsupported message type {kind:?}"))
+                } else {
+                    Error::malformed(format!("bad {kind} request: {e}"))
+                };
+                self.refuse(&request, false, error);
+            }
+        }
+    }
+
+    /// Fires every RPC timeout and timer due at `now`.
+    pub fn handle_timeouts(&mut self, now: Duration) {
+        self.advance(now);
+        while let Some(due) = self.ctx.pop_due(now) {
+            match due {
+                Due::Rpc(id) => {
+                    if let Some(pending) = self.ctx.pending.remove(&id) {
+                        // Timers and timeouts run at their own instant, not later.
+                        self.ctx.now = pending.deadline.max(self.ctx.now);
+                        (pending.callback)(&mut self.node, &mut self.ctx, Err(RpcError::Timeout));
+                    }
+                }
+                Due::Timer(id) => self.fire_timer(id),
+            }
+        }
+    }
+
+    /// The earliest instant at which [`Runtime::handle_timeouts`] has work.
+    pub fn next_deadline(&mut self) -> Option<Duration> {
+        self.ctx.next_deadline()
+    }
+
+    /// Takes the next queued output.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.ctx.outbox.pop_front()
+    }
+
+    /// Takes every queued output.
+    pub fn drain_output(&mut self) -> impl Iterator<Item = Output> + '_ {
+        self.ctx.outbox.drain(..)
+    }
+
+    fn advance(&mut self, now: Duration) {
+        self.ctx.now = self.ctx.now.max(now);
+    }
+
+    fn fire_timer(&mut self, id: crate::TimerId) {
+        let Some(timer) = self.ctx.timers.get_mut(&id) else {
+            return;
+        };
+        let due = timer.due;
+        let Some(action) = timer.action.take() else {
+            return;
+        };
+        match action {
+            TimerAction::Once(callback) => {
+                self.ctx.timers.remove(&id);
+                callback(&mut self.node, &mut self.ctx);
+            }
+            TimerAction::Every(period, mut tick) => {
+                tick(&mut self.node, &mut self.ctx);
+                // Still registered unless the tick cancelled it.
+                if self.ctx.timers.contains_key(&id) {
+                    self.ctx
+                        .schedule_timer(id, due + period, TimerAction::Every(period, tick));
+                }
+            }
+        }
+    }
+
+    fn handle_init(&mut self, msg: Envelope) {
+        let request = Request {
+            src: msg.src,
+            msg_id: msg.body.msg_id,
+            body: (),
+        };
+        match msg.body.decode::<Init>() {
+            Ok(init) if self.initialized => {
+                self.ctx.log(format!("init received again ({init:?}); keeping the first one"));
+                self.ctx.reply(&request, InitOk {});
+            }
+            Ok(init) => {
+                self.ctx.id = init.node_id;
+                self.ctx.node_ids = init.node_ids;
+                self.initialized = true;
+                self.ctx.reply(&request, InitOk {});
+                self.node.on_init(&mut self.ctx);
+            }
+            Err(e) => self.refuse(&request, false, Error::malformed(format!("bad init: {e}"))),
+        }
+    }
+
+    /// Answers a request with `error`, unless it was itself a reply (answering
+    /// those could make two nodes bounce errors forever) or carried no `msg_id`.
+    fn refuse(&mut self, request: &Request<()>, is_reply: bool, error: Error) {
+        if is_reply || request.msg_id.is_none() {
+            self.ctx
+                .log(format!("not answering {} with {error}: it expects no reply", request.src));
+        } else {
+            self.ctx.reply_error(request, error);
+        }
+    }
+}
