@@ -1,5 +1,26 @@
 //! # glomers-bench
 //!
-//! A native, Maelstrom-compatible test bench.
+//! A native, Maelstrom-compatible test bench. Where things live:
+//! - [`runner`]: the sans-IO core of one run (phases, workers, nemesis);
+//! - [`net`]: where messages are routed, latency drawn, partitions applied;
+//! - [`workloads`]: each workload's generator, client rules and checker;
+//! - [`checkers`]: checkers shared by all workloads and the verdict;
+//! - [`client`]: how replies become history completions;
+//! - [`process`] and [`run`]: real node processes and the real-time driver;
+//! - [`report`]: the store directory, summary and Lamport diagram;
+//! - [`cli`], [`challenge`], [`perf`]: the `glomers` commands.
+
+pub mod challenge;
+pub mod checkers;
+pub mod cli;
+pub mod client;
+pub mod history;
 pub mod net;
+pub mod opts;
+pub mod perf;
+pub mod process;
 pub mod report;
+pub mod rng;
+pub mod run;
+pub mod runner;
+pub mod workloads;

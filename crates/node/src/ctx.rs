@@ -256,13 +256,13 @@ impl<N> Ctx<N> {
         None
     }
 
-    /// Pops the next live deadline that is due at `now`.
-    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<Due> {
+    /// Pops the next live deadline that is due at `now`, with its instant.
+    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(Duration, Due)> {
         let at = self.next_deadline()?;
         if at > now {
             return None;
         }
-        self.deadlines.pop().map(|Reverse((_, due))| due)
+        self.deadlines.pop().map(|Reverse(entry)| entry)
     }
 
     fn is_live(&self, at: Duration, due: Due) -> bool {
@@ -279,13 +279,18 @@ impl<N> Ctx<N> {
         in_reply_to: Option<u64>,
         payload: &impl Serialize,
     ) {
-        let payload: Payload = match to_payload(payload) {
+        let mut payload: Payload = match to_payload(payload) {
             Ok(p) => p,
             Err(e) => {
                 self.log(format!("not sent to {dest}: {e}"));
                 return;
             }
         };
+        // The correlation fields belong to the runtime: a payload carrying its
+        // own (say a forwarded body) would otherwise duplicate them or put a
+        // `null` on the wire.
+        payload.remove("msg_id");
+        payload.remove("in_reply_to");
         let envelope = Envelope {
             src: self.id.clone(),
             dest: dest.to_string(),

@@ -80,7 +80,13 @@ impl<N: Node> Runtime<N> {
             body: (),
         };
         if !self.initialized {
-            return self.refuse(&request, is_reply, Error::unavailable("node not initialised yet"));
+            // Our id is not known yet; answer as the id the message was sent to.
+            return self.refuse_as(
+                &msg.dest,
+                &request,
+                is_reply,
+                Error::unavailable("node not initialised yet"),
+            );
         }
         match serde_json::from_value::<N::Msg>(serde_json::Value::Object(msg.body.payload)) {
             Ok(body) => {
@@ -91,8 +97,13 @@ impl<N: Node> Runtime<N> {
                 };
                 let (src, msg_id) = (request.src.clone(), request.msg_id);
                 if let Err(error) = self.node.handle(&mut self.ctx, request) {
-                    let origin = Request { src, msg_id, body: () };
-                    self.refuse(&origin, false, error);
+                    let origin = Request {
+                        src,
+                        msg_id,
+                        body: (),
+                    };
+                    // Never answer a reply, even one the node accepted.
+                    self.refuse(&origin, is_reply, error);
                 }
             }
             Err(e) if is_reply => self.ctx.log(format!(
@@ -100,7 +111,7 @@ impl<N: Node> Runtime<N> {
                 request.src
             )),
             Err(e) => {
-                let error = if kind.is_empty() || e.to_string().contains("unknown variant") {
+                let error = if Self::is_unsupported_type(&kind) {
                     Error::not_supported(format!("unsupported message type {kind:?}"))
                 } else {
                     Error::malformed(format!("bad {kind} request: {e}"))
@@ -110,21 +121,39 @@ impl<N: Node> Runtime<N> {
         }
     }
 
-    /// Fires every RPC timeout and timer due at `now`.
+    /// Whether `kind` is not a message type `N::Msg` knows. Decoding a body
+    /// holding nothing but its `type` fails with "unknown variant" only for
+    /// an unknown tag (a known one fails on missing fields at most), whereas
+    /// the full body may fail that way because of a bad enum-typed field.
+    fn is_unsupported_type(kind: &str) -> bool {
+        if kind.is_empty() {
+            return true;
+        }
+        let mut only_type = serde_json::Map::new();
+        only_type.insert("type".into(), serde_json::Value::String(kind.into()));
+        match serde_json::from_value::<N::Msg>(serde_json::Value::Object(only_type)) {
+            Ok(_) => false,
+            Err(e) => e.to_string().contains("unknown variant"),
+        }
+    }
+
+    /// Fires every RPC timeout and timer due at `now`, in deadline order.
+    /// Each callback sees the clock at its own deadline (the clock never goes
+    /// back, though), so work it schedules is relative to that instant even
+    /// when the driver calls this late.
     pub fn handle_timeouts(&mut self, now: Duration) {
-        self.advance(now);
-        while let Some(due) = self.ctx.pop_due(now) {
+        while let Some((at, due)) = self.ctx.pop_due(now) {
+            self.advance(at);
             match due {
                 Due::Rpc(id) => {
                     if let Some(pending) = self.ctx.pending.remove(&id) {
-                        // Timers and timeouts run at their own instant, not later.
-                        self.ctx.now = pending.deadline.max(self.ctx.now);
                         (pending.callback)(&mut self.node, &mut self.ctx, Err(RpcError::Timeout));
                     }
                 }
                 Due::Timer(id) => self.fire_timer(id),
             }
         }
+        self.advance(now);
     }
 
     /// The earliest instant at which [`Runtime::handle_timeouts`] has work.
@@ -171,6 +200,7 @@ impl<N: Node> Runtime<N> {
     }
 
     fn handle_init(&mut self, msg: Envelope) {
+        let dest = msg.dest;
         let request = Request {
             src: msg.src,
             msg_id: msg.body.msg_id,
@@ -188,7 +218,16 @@ impl<N: Node> Runtime<N> {
                 self.ctx.reply(&request, InitOk {});
                 self.node.on_init(&mut self.ctx);
             }
-            Err(e) => self.refuse(&request, false, Error::malformed(format!("bad init: {e}"))),
+            Err(e) => {
+                // A reply no RPC waits for is never answered, not even here.
+                let is_reply = msg.body.in_reply_to.is_some();
+                let error = Error::malformed(format!("bad init: {e}"));
+                if self.initialized {
+                    self.refuse(&request, is_reply, error);
+                } else {
+                    self.refuse_as(&dest, &request, is_reply, error);
+                }
+            }
         }
     }
 
@@ -196,10 +235,21 @@ impl<N: Node> Runtime<N> {
     /// those could make two nodes bounce errors forever) or carried no `msg_id`.
     fn refuse(&mut self, request: &Request<()>, is_reply: bool, error: Error) {
         if is_reply || request.msg_id.is_none() {
-            self.ctx
-                .log(format!("not answering {} with {error}: it expects no reply", request.src));
+            self.ctx.log(format!(
+                "not answering {} with {error}: it expects no reply",
+                request.src
+            ));
         } else {
             self.ctx.reply_error(request, error);
         }
+    }
+
+    /// [`Self::refuse`] before `init`, when our own id is still unknown:
+    /// answers from `own_id`, the id the request was addressed to (an empty
+    /// `src` would make Maelstrom stop reading our output).
+    fn refuse_as(&mut self, own_id: &str, request: &Request<()>, is_reply: bool, error: Error) {
+        let id = std::mem::replace(&mut self.ctx.id, own_id.to_string());
+        self.refuse(request, is_reply, error);
+        self.ctx.id = id;
     }
 }

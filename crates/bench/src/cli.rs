@@ -1,0 +1,305 @@
+//! The `glomers` command line. `glomers test` takes `maelstrom test`'s flag
+//! names, meanings and defaults (plus `--seed` and `--store`), so habits
+//! carry over; invalid flags exit 254 like Maelstrom.
+
+use crate::net::latency::{Latency, LatencyDist};
+use crate::opts::{Availability, TestOptions};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit status for invalid arguments, as Maelstrom uses.
+pub const EXIT_BAD_ARGS: i32 = 254;
+
+#[derive(Debug, Parser)]
+#[command(name = "glomers", version, about = "A native, Maelstrom-compatible bench for Gossip Glomers nodes")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a workload against a node binary (same flags as `maelstrom test`).
+    Test(TestArgs),
+    /// Run Gossip Glomers challenges with their official parameters against our nodes.
+    Challenge(ChallengeArgs),
+    /// Measure the bench itself: start-up time and network throughput.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Workload to run.
+    #[arg(short = 'w', long, default_value = "lin-kv")]
+    pub workload: String,
+    /// Path to the node binary.
+    #[arg(long)]
+    pub bin: Option<PathBuf>,
+    /// Number of nodes, named n0…n{N-1}.
+    #[arg(long)]
+    pub node_count: Option<usize>,
+    /// Explicit node name (repeatable).
+    #[arg(short = 'n', long = "node")]
+    pub node: Vec<String>,
+    /// Comma-separated node names.
+    #[arg(long)]
+    pub nodes: Option<String>,
+    /// File with one node name per line.
+    #[arg(long)]
+    pub nodes_file: Option<PathBuf>,
+    /// Length of the main phase, seconds.
+    #[arg(long, default_value_t = 60)]
+    pub time_limit: u64,
+    /// Approximate total client operations per second.
+    #[arg(long, default_value_t = 5.0)]
+    pub rate: f64,
+    /// Client workers: a number, or Kn for K × node count.
+    #[arg(long, default_value = "1n")]
+    pub concurrency: String,
+    /// Mean node↔node / node↔service latency, ms.
+    #[arg(long, default_value_t = 0)]
+    pub latency: u64,
+    /// Latency distribution.
+    #[arg(long, value_enum, default_value = "constant")]
+    pub latency_dist: LatencyDist,
+    /// Faults to inject; only `partition` exists.
+    #[arg(long)]
+    pub nemesis: Option<String>,
+    /// Mean seconds between nemesis operations.
+    #[arg(long, default_value_t = 10.0)]
+    pub nemesis_interval: f64,
+    /// Topology offered by the broadcast workload.
+    #[arg(long, default_value = "grid",
+          value_parser = ["line", "grid", "tree", "tree2", "tree3", "tree4", "total"])]
+    pub topology: String,
+    /// Required availability: `total` or a fraction in [0, 1].
+    #[arg(long)]
+    pub availability: Option<String>,
+    /// Consistency models for transactional workloads.
+    #[arg(long, default_value = "strict-serializable")]
+    pub consistency_models: String,
+    /// Active keys for txn-* and kafka generators.
+    #[arg(long)]
+    pub key_count: Option<u64>,
+    /// Maximum micro-operations per transaction.
+    #[arg(long, default_value_t = 4)]
+    pub max_txn_length: u64,
+    /// Writes per key before it is retired.
+    #[arg(long, default_value_t = 16)]
+    pub max_writes_per_key: u64,
+    /// Echo node stderr to the console.
+    #[arg(long)]
+    pub log_stderr: bool,
+    /// Log every message when sent.
+    #[arg(long)]
+    pub log_net_send: bool,
+    /// Log every message when delivered.
+    #[arg(long)]
+    pub log_net_recv: bool,
+    /// Run the test this many times, stopping at the first invalid run.
+    #[arg(long, default_value_t = 1)]
+    pub test_count: u64,
+    /// Seed for every random choice of the bench (default: from the clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Where run directories are written.
+    #[arg(long, default_value = "store")]
+    pub store: PathBuf,
+    /// Arguments passed to the node binary.
+    #[arg(allow_hyphen_values = false)]
+    pub bin_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChallengeArgs {
+    /// Challenge ids (1, 2, 3a…) or `all`.
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    /// Directory holding the node binaries (default: next to glomers).
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long, default_value = "store")]
+    pub store: PathBuf,
+    /// Show each run's full output.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Directory holding the node binaries (default: next to glomers).
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+    /// Messages to route in the network throughput benchmark.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub messages: u64,
+}
+
+impl TestArgs {
+    /// Validates the flags into options, with Maelstrom's messages.
+    pub fn into_options(self) -> Result<TestOptions, String> {
+        let bin = self
+            .bin
+            .ok_or("Expected a --bin PATH_TO_BINARY to test")?;
+        let nodes = if let Some(n) = self.node_count {
+            if n == 0 {
+                return Err("--node-count must be positive".into());
+            }
+            (0..n).map(|i| format!("n{i}")).collect()
+        } else if let Some(list) = self.nodes {
+            list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+        } else if let Some(file) = self.nodes_file {
+            std::fs::read_to_string(&file)
+                .map_err(|e| format!("--nodes-file {}: {e}", file.display()))?
+                .lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        } else if !self.node.is_empty() {
+            self.node
+        } else {
+            (1..=5).map(|i| format!("n{i}")).collect::<Vec<_>>()
+        };
+        if nodes.is_empty() {
+            return Err("no nodes given".into());
+        }
+        if self.time_limit == 0 {
+            return Err("--time-limit must be a positive integer".into());
+        }
+        if !(self.rate >= 0.0 && self.rate.is_finite()) {
+            return Err("--rate must be a number ≥ 0".into());
+        }
+        let concurrency = parse_concurrency(&self.concurrency, nodes.len())?;
+        let nemesis_partition = match &self.nemesis {
+            None => false,
+            Some(list) => {
+                for fault in list.split(',').map(str::trim) {
+                    if fault != "partition" {
+                        return Err(format!("--nemesis: unknown fault {fault:?} (only `partition` exists)"));
+                    }
+                }
+                true
+            }
+        };
+        if !(self.nemesis_interval > 0.0 && self.nemesis_interval.is_finite()) {
+            return Err("--nemesis-interval must be a positive number".into());
+        }
+        if self.latency == 0 && self.latency_dist == LatencyDist::Exponential {
+            return Err("--latency-dist exponential needs --latency > 0 (Maelstrom divides by it)".into());
+        }
+        let availability = match self.availability.as_deref() {
+            None => None,
+            Some("total") => Some(Availability::Total),
+            Some(x) => match x.parse::<f64>() {
+                Ok(a) if (0.0..=1.0).contains(&a) => Some(Availability::AtLeast(a)),
+                _ => return Err(format!("--availability must be `total` or a number in [0, 1], got {x:?}")),
+            },
+        };
+        let mut opts = TestOptions::new(&self.workload, bin, nodes.len());
+        opts.nodes = nodes;
+        opts.bin_args = self.bin_args;
+        opts.time_limit_s = self.time_limit;
+        opts.rate = self.rate;
+        opts.concurrency = concurrency;
+        opts.latency = Latency {
+            mean_ms: self.latency,
+            dist: self.latency_dist,
+        };
+        opts.nemesis_partition = nemesis_partition;
+        opts.nemesis_interval_s = self.nemesis_interval;
+        opts.topology = self.topology;
+        opts.availability = availability;
+        opts.consistency_models = self
+            .consistency_models
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        opts.key_count = self.key_count;
+        opts.max_txn_length = self.max_txn_length;
+        opts.max_writes_per_key = self.max_writes_per_key;
+        opts.log_stderr = self.log_stderr;
+        opts.log_net_send = self.log_net_send;
+        opts.log_net_recv = self.log_net_recv;
+        opts.seed = self.seed.unwrap_or_else(clock_seed);
+        opts.store = self.store;
+        opts.test_count = self.test_count.max(1);
+        Ok(opts)
+    }
+}
+
+/// `K` or `Kn` (K × node count).
+pub fn parse_concurrency(spec: &str, node_count: usize) -> Result<usize, String> {
+    let bad = || format!("--concurrency must look like 4 or 2n, got {spec:?}");
+    let (digits, per_node) = match spec.strip_suffix('n') {
+        Some(d) => (d, true),
+        None => (spec, false),
+    };
+    let k: usize = digits.parse().map_err(|_| bad())?;
+    let c = if per_node { k * node_count } else { k };
+    if c == 0 {
+        return Err("--concurrency must be at least 1".into());
+    }
+    Ok(c)
+}
+
+/// A seed for runs that did not ask for one.
+pub fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64 % 1_000_000_000)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<TestOptions, String> {
+        let mut argv = vec!["glomers", "test"];
+        argv.extend_from_slice(args);
+        let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+        match cli.command {
+            Command::Test(t) => t.into_options(),
+            _ => Err("not test".into()),
+        }
+    }
+
+    #[test]
+    fn maelstrom_defaults() {
+        let o = parse(&["--bin", "x"]).expect("valid");
+        assert_eq!(o.workload, "lin-kv");
+        assert_eq!(o.nodes, vec!["n1", "n2", "n3", "n4", "n5"]);
+        assert_eq!((o.time_limit_s, o.rate, o.concurrency), (60, 5.0, 5));
+        assert_eq!(o.latency.mean_ms, 0);
+        assert!(!o.nemesis_partition);
+        assert_eq!(o.nemesis_interval_s, 10.0);
+        assert_eq!(o.topology, "grid");
+    }
+
+    #[test]
+    fn flags_and_binary_arguments() {
+        let o = parse(&[
+            "-w", "echo", "--bin", "x", "--node-count", "3", "--concurrency", "2n", "extra",
+            "--nemesis", "partition", "–-nemesis", "--latency", "100",
+        ])
+        .expect("valid");
+        assert_eq!(o.nodes, vec!["n0", "n1", "n2"]);
+        assert_eq!(o.concurrency, 6);
+        assert!(o.nemesis_partition);
+        assert_eq!(o.bin_args, vec!["extra", "–-nemesis"]);
+        assert_eq!(o.latency.mean_ms, 100);
+    }
+
+    #[test]
+    fn bad_flags_are_refused() {
+        assert!(parse(&["-w", "echo"]).unwrap_err().contains("Expected a --bin"));
+        assert!(parse(&["--bin", "x", "--concurrency", "x"]).is_err());
+        assert!(parse(&["--bin", "x", "--nemesis", "kill"]).is_err());
+        assert!(parse(&["--bin", "x", "--time-limit", "1.5"]).is_err());
+        assert!(parse(&["--bin", "x", "--availability", "2"]).is_err());
+        assert!(parse(&["--bin", "x", "--topology", "star"]).is_err());
+    }
+}

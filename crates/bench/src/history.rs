@@ -1,0 +1,188 @@
+//! The operation history, Jepsen-style: every client operation appears as an
+//! `invoke` and one completion (`ok`, `fail` or `info`); nemesis operations
+//! use the process `nemesis`. Checkers read only this.
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use std::io::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpType {
+    Invoke,
+    Ok,
+    Fail,
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Process {
+    Client(u64),
+    Nemesis,
+}
+
+impl Serialize for Process {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Client(p) => s.serialize_u64(*p),
+            Self::Nemesis => s.serialize_str("nemesis"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Op {
+    pub index: usize,
+    /// Nanoseconds since the test started.
+    pub time: u64,
+    pub typ: OpType,
+    pub process: Process,
+    pub f: String,
+    pub value: Value,
+    pub error: Option<Value>,
+    pub exception: Option<String>,
+    pub is_final: bool,
+}
+
+impl Op {
+    pub fn is_client(&self) -> bool {
+        matches!(self.process, Process::Client(_))
+    }
+}
+
+impl Serialize for Op {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("index", &self.index)?;
+        m.serialize_entry("time", &self.time)?;
+        m.serialize_entry("type", &self.typ)?;
+        m.serialize_entry("process", &self.process)?;
+        m.serialize_entry("f", &self.f)?;
+        m.serialize_entry("value", &self.value)?;
+        if let Some(e) = &self.error {
+            m.serialize_entry("error", e)?;
+        }
+        if let Some(e) = &self.exception {
+            m.serialize_entry("exception", e)?;
+        }
+        if self.is_final {
+            m.serialize_entry("final?", &true)?;
+        }
+        m.end()
+    }
+}
+
+/// A completion awaiting its place in the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub typ: OpType,
+    pub value: Value,
+    pub error: Option<Value>,
+    pub exception: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct History {
+    ops: Vec<Op>,
+}
+
+impl History {
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// Appends an op, assigning its index. Returns the index.
+    pub fn push(&mut self, mut op: Op) -> usize {
+        op.index = self.ops.len();
+        self.ops.push(op);
+        self.ops.len() - 1
+    }
+
+    pub fn invoke(&mut self, time: u64, process: Process, f: &str, value: Value, is_final: bool) -> usize {
+        self.push(Op {
+            index: 0,
+            time,
+            typ: OpType::Invoke,
+            process,
+            f: f.to_string(),
+            value,
+            error: None,
+            exception: None,
+            is_final,
+        })
+    }
+
+    /// Records the completion of the invocation at `invoke_index`.
+    pub fn complete(&mut self, time: u64, invoke_index: usize, c: Completion) -> usize {
+        let invoke = &self.ops[invoke_index];
+        let op = Op {
+            index: 0,
+            time,
+            typ: c.typ,
+            process: invoke.process,
+            f: invoke.f.clone(),
+            value: c.value,
+            error: c.error,
+            exception: c.exception,
+            is_final: invoke.is_final,
+        };
+        self.push(op)
+    }
+
+    /// Pairs every client invocation with its completion (None if none came).
+    pub fn pairs(&self) -> Vec<(&Op, Option<&Op>)> {
+        let mut open: std::collections::HashMap<Process, usize> = Default::default();
+        let mut pairs: Vec<(&Op, Option<&Op>)> = Vec::new();
+        for op in self.ops.iter().filter(|o| o.is_client()) {
+            if op.typ == OpType::Invoke {
+                open.insert(op.process, pairs.len());
+                pairs.push((op, None));
+            } else if let Some(i) = open.remove(&op.process) {
+                pairs[i].1 = Some(op);
+            }
+        }
+        pairs
+    }
+
+    /// Client invocations (what msgs-per-op divides by).
+    pub fn invocation_count(&self) -> u64 {
+        self.ops
+            .iter()
+            .filter(|o| o.is_client() && o.typ == OpType::Invoke)
+            .count() as u64
+    }
+
+    pub fn write_jsonl(&self, out: &mut impl Write) -> std::io::Result<()> {
+        for op in &self.ops {
+            serde_json::to_writer(&mut *out, op)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+}
+
+/// Builders for hand-written histories in checker tests.
+#[cfg(test)]
+pub mod build {
+    use super::*;
+
+    /// `(process, type, f, value, time_ms)` rows → a history.
+    pub fn history(rows: &[(u64, OpType, &str, Value, u64)]) -> History {
+        let mut h = History::default();
+        for (p, typ, f, value, ms) in rows {
+            h.push(Op {
+                index: 0,
+                time: ms * 1_000_000,
+                typ: *typ,
+                process: Process::Client(*p),
+                f: f.to_string(),
+                value: value.clone(),
+                error: None,
+                exception: None,
+                is_final: false,
+            });
+        }
+        h
+    }
+}

@@ -1,0 +1,81 @@
+//! The options of one test run, already validated: what `glomers test` was
+//! asked for, with Maelstrom's defaults filled in.
+
+use crate::net::latency::{Latency, LatencyDist};
+use std::path::PathBuf;
+
+/// `--availability`: `total` or a minimum fraction of `ok` operations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Availability {
+    Total,
+    AtLeast(f64),
+}
+
+#[derive(Debug, Clone)]
+pub struct TestOptions {
+    pub workload: String,
+    pub bin: PathBuf,
+    pub bin_args: Vec<String>,
+    /// Extra environment for the node processes (e.g. a solution's profile).
+    pub node_env: Vec<(String, String)>,
+    pub nodes: Vec<String>,
+    pub time_limit_s: u64,
+    pub rate: f64,
+    pub concurrency: usize,
+    pub latency: Latency,
+    pub nemesis_partition: bool,
+    pub nemesis_interval_s: f64,
+    pub topology: String,
+    pub availability: Option<Availability>,
+    pub consistency_models: Vec<String>,
+    pub key_count: Option<u64>,
+    pub max_txn_length: u64,
+    pub max_writes_per_key: u64,
+    pub log_stderr: bool,
+    pub log_net_send: bool,
+    pub log_net_recv: bool,
+    pub seed: u64,
+    pub store: PathBuf,
+    /// Quiet period before final reads (Maelstrom: 10 s).
+    pub recovery_s: f64,
+    /// Print nothing but the final verdict line.
+    pub quiet: bool,
+    /// `--test-count`: repeat the run, stopping at the first invalid one.
+    pub test_count: u64,
+}
+
+impl TestOptions {
+    /// Maelstrom's defaults for `workload` and `bin`, with `n` nodes `n0…`.
+    pub fn new(workload: &str, bin: impl Into<PathBuf>, node_count: usize) -> Self {
+        Self {
+            workload: workload.to_string(),
+            bin: bin.into(),
+            bin_args: Vec::new(),
+            node_env: Vec::new(),
+            nodes: (0..node_count).map(|i| format!("n{i}")).collect(),
+            time_limit_s: 60,
+            rate: 5.0,
+            concurrency: node_count,
+            latency: Latency {
+                mean_ms: 0,
+                dist: LatencyDist::Constant,
+            },
+            nemesis_partition: false,
+            nemesis_interval_s: 10.0,
+            topology: "grid".into(),
+            availability: None,
+            consistency_models: vec!["strict-serializable".into()],
+            key_count: None,
+            max_txn_length: 4,
+            max_writes_per_key: 16,
+            log_stderr: false,
+            log_net_send: false,
+            log_net_recv: false,
+            seed: 0,
+            store: PathBuf::from("store"),
+            recovery_s: 10.0,
+            quiet: false,
+            test_count: 1,
+        }
+    }
+}

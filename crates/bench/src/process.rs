@@ -1,0 +1,201 @@
+//! Node processes: spawning the `--bin` once per node, feeding its stdin from
+//! a writer thread, reading its stdout lines into the bench's event channel,
+//! and appending its stderr to `node-logs/<node>.log` while keeping the last
+//! lines in memory to show if the node misbehaves.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::opts::TestOptions;
+
+/// Lines of stderr kept per node for error reports (Maelstrom keeps 32).
+const TAIL_LINES: usize = 32;
+
+/// What the node processes tell the bench.
+#[derive(Debug)]
+pub enum ProcEvent {
+    /// A complete (`\n`-terminated) stdout line.
+    Line { node: usize, line: String },
+    /// Stdout closed: the process is exiting.
+    Closed { node: usize },
+}
+
+pub struct NodeProcess {
+    pub name: String,
+    child: Child,
+    stdin: Option<Sender<String>>,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    stderr_thread: Option<thread::JoinHandle<()>>,
+}
+
+impl NodeProcess {
+    /// Queues one line for the node's stdin.
+    pub fn send(&self, line: String) {
+        if let Some(tx) = &self.stdin {
+            let _ = tx.send(line); // a dead node simply stops reading
+        }
+    }
+
+    /// The node's last stderr lines.
+    pub fn stderr_tail(&self) -> Vec<String> {
+        self.stderr_tail
+            .lock()
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Exit status if the process has ended, waiting up to `patience`.
+    pub fn exit_status(&mut self, patience: Duration) -> Option<String> {
+        let until = Instant::now() + patience;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => return Some(describe(status)),
+                Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(5)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Kills the process (if still running) and waits for its stderr to drain.
+    pub fn kill(&mut self) {
+        self.stdin = None;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(t) = self.stderr_thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn describe(status: std::process::ExitStatus) -> String {
+    match status.code() {
+        Some(code) => format!("exit status {code}"),
+        None => format!("{status}"),
+    }
+}
+
+/// Starts every node. Errors name the node and the reason.
+pub fn spawn_all(
+    opts: &TestOptions,
+    log_dir: &Path,
+) -> Result<(Vec<NodeProcess>, Receiver<ProcEvent>), String> {
+    let (tx, rx) = mpsc::channel();
+    let mut procs = Vec::new();
+    let workdir = std::env::temp_dir();
+    for (i, name) in opts.nodes.iter().enumerate() {
+        match spawn_one(opts, i, name, log_dir, &workdir, tx.clone()) {
+            Ok(p) => procs.push(p),
+            Err(e) => {
+                for p in &mut procs {
+                    p.kill();
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok((procs, rx))
+}
+
+fn spawn_one(
+    opts: &TestOptions,
+    index: usize,
+    name: &str,
+    log_dir: &Path,
+    workdir: &Path,
+    events: Sender<ProcEvent>,
+) -> Result<NodeProcess, String> {
+    let mut child = Command::new(&opts.bin)
+        .args(&opts.bin_args)
+        .envs(opts.node_env.iter().map(|(k, v)| (k, v)))
+        .current_dir(workdir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start node {name} from {}: {e}", opts.bin.display()))?;
+    let (stdin, stdout, stderr) = match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+        (Some(i), Some(o), Some(e)) => (i, o, e),
+        _ => return Err(format!("node {name}: could not open its standard streams")),
+    };
+
+    let (stdin_tx, stdin_rx) = mpsc::channel::<String>();
+    thread::spawn(move || {
+        let mut w = BufWriter::new(stdin);
+        while let Ok(line) = stdin_rx.recv() {
+            let mut batch = Some(line);
+            while let Some(line) = batch {
+                if w.write_all(line.as_bytes()).and_then(|_| w.write_all(b"\n")).is_err() {
+                    return;
+                }
+                batch = stdin_rx.try_recv().ok();
+            }
+            if w.flush().is_err() {
+                return;
+            }
+        }
+    });
+
+    thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf) {
+                // A last line without its newline is never seen by Maelstrom either.
+                Ok(0) | Err(_) => break,
+                Ok(_) if buf.last() != Some(&b'\n') => break,
+                Ok(_) => {
+                    buf.pop();
+                    let line = String::from_utf8_lossy(&buf).into_owned();
+                    if events.send(ProcEvent::Line { node: index, line }).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+        let _ = events.send(ProcEvent::Closed { node: index });
+    });
+
+    let tail = Arc::new(Mutex::new(VecDeque::new()));
+    let log_path = log_dir.join(format!("{name}.log"));
+    let mut log = File::create(&log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let echo = opts.log_stderr.then(|| name.to_string());
+    let stderr_thread = {
+        let tail = tail.clone();
+        thread::spawn(move || {
+            let mut reader = BufReader::new(stderr);
+            let mut buf = Vec::new();
+            while matches!(reader.read_until(b'\n', &mut buf), Ok(n) if n > 0) {
+                let _ = log.write_all(&buf);
+                let line = String::from_utf8_lossy(&buf).trim_end().to_string();
+                buf.clear();
+                if let Some(node) = &echo {
+                    eprintln!("[{node}] {line}");
+                }
+                if let Ok(mut t) = tail.lock() {
+                    if t.len() == TAIL_LINES {
+                        t.pop_front();
+                    }
+                    t.push_back(line);
+                }
+            }
+            let _ = log.flush();
+        })
+    };
+
+    Ok(NodeProcess {
+        name: name.to_string(),
+        child,
+        stdin: Some(stdin_tx),
+        stderr_tail: tail,
+        stderr_thread: Some(stderr_thread),
+    })
+}

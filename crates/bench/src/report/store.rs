@@ -1,0 +1,136 @@
+//! The store: `store/<workload>/<timestamp>/` with `results.json` (keys as in
+//! Maelstrom's results.edn), `history.jsonl`, `history.txt`, the message
+//! journal, `messages.svg`, `node-logs/`, the console log and the options
+//! with the exact command to replay the run; plus `store/latest` and
+//! `store/<workload>/latest` links to the newest run.
+
+use crate::opts::TestOptions;
+use crate::runner::Runner;
+use serde_json::{json, Value};
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Creates a fresh run directory (and its `node-logs/`).
+pub fn create_run_dir(store: &Path, workload: &str) -> Result<PathBuf, String> {
+    let base = store.join(workload);
+    let mut dir = base.join(timestamp());
+    let mut n = 1;
+    while dir.exists() {
+        dir = base.join(format!("{}-{n}", timestamp()));
+        n += 1;
+    }
+    fs::create_dir_all(dir.join("node-logs"))
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Writes every artifact of a finished run and points the `latest` links at it.
+pub fn write_run(
+    dir: &Path,
+    opts: &TestOptions,
+    runner: &Runner,
+    results: &Value,
+    console: &[String],
+) -> Result<(), String> {
+    let io = |what: &str, e: std::io::Error| format!("writing {what} in {}: {e}", dir.display());
+    let pretty = serde_json::to_string_pretty(results).unwrap_or_default();
+    fs::write(dir.join("results.json"), pretty + "\n").map_err(|e| io("results.json", e))?;
+
+    let mut h = BufWriter::new(File::create(dir.join("history.jsonl")).map_err(|e| io("history", e))?);
+    runner.history().write_jsonl(&mut h).map_err(|e| io("history", e))?;
+    h.flush().map_err(|e| io("history", e))?;
+
+    let mut txt = BufWriter::new(File::create(dir.join("history.txt")).map_err(|e| io("history.txt", e))?);
+    for op in runner.history().ops() {
+        let process = serde_json::to_value(op.process).unwrap_or_default();
+        let typ = serde_json::to_value(op.typ).unwrap_or_default();
+        let error = op.error.as_ref().map(|e| e.to_string()).unwrap_or_default();
+        writeln!(txt, "{process}\t{}\t{}\t{}\t{error}", typ.as_str().unwrap_or(""), op.f, op.value)
+            .map_err(|e| io("history.txt", e))?;
+    }
+    txt.flush().map_err(|e| io("history.txt", e))?;
+
+    let journal = runner.network().journal();
+    let mut j = BufWriter::new(File::create(dir.join("net-journal.jsonl")).map_err(|e| io("journal", e))?);
+    journal.write_jsonl(&mut j).map_err(|e| io("journal", e))?;
+    j.flush().map_err(|e| io("journal", e))?;
+    fs::write(dir.join("messages.svg"), super::lamport::render(journal.events()))
+        .map_err(|e| io("messages.svg", e))?;
+
+    let test = json!({
+        "workload": opts.workload,
+        "bin": opts.bin,
+        "bin-args": opts.bin_args,
+        "nodes": opts.nodes,
+        "time-limit": opts.time_limit_s,
+        "rate": opts.rate,
+        "concurrency": opts.concurrency,
+        "latency": opts.latency.mean_ms,
+        "nemesis": if opts.nemesis_partition { json!(["partition"]) } else { json!([]) },
+        "nemesis-interval": opts.nemesis_interval_s,
+        "topology": opts.topology,
+        "seed": opts.seed,
+        "replay": replay_command(opts),
+    });
+    fs::write(dir.join("test.json"), serde_json::to_string_pretty(&test).unwrap_or_default())
+        .map_err(|e| io("test.json", e))?;
+    fs::write(dir.join("jepsen.log"), console.join("\n") + "\n").map_err(|e| io("jepsen.log", e))?;
+
+    if let Some(run_name) = dir.file_name() {
+        let workload_dir = dir.parent().unwrap_or(dir);
+        relink(&workload_dir.join("latest"), Path::new(run_name));
+        relink(&opts.store.join("latest"), &Path::new(&opts.workload).join(run_name));
+    }
+    Ok(())
+}
+
+/// The command line that reproduces this run's choices (seeded randomness).
+pub fn replay_command(opts: &TestOptions) -> String {
+    let mut cmd = format!(
+        "glomers test -w {} --bin {} --node-count {} --time-limit {} --rate {} --concurrency {} --latency {} --seed {}",
+        opts.workload,
+        opts.bin.display(),
+        opts.nodes.len(),
+        opts.time_limit_s,
+        opts.rate,
+        opts.concurrency,
+        opts.latency.mean_ms,
+        opts.seed
+    );
+    if opts.nemesis_partition {
+        cmd += &format!(" --nemesis partition --nemesis-interval {}", opts.nemesis_interval_s);
+    }
+    cmd
+}
+
+fn relink(link: &Path, target: &Path) {
+    let _ = fs::remove_file(link);
+    #[cfg(unix)]
+    let _ = std::os::unix::fs::symlink(target, link);
+}
+
+/// `yyyyMMddTHHmmss.SSS+0000`, like Maelstrom's store folders (UTC).
+fn timestamp() -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = now.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}.{:03}+0000",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        now.subsec_millis()
+    )
+}
