@@ -194,8 +194,7 @@ impl<N> Ctx<N> {
                 callback: Box::new(then),
             },
         );
-        self.deadlines
-            .push(Reverse((deadline, Due::Rpc(msg_id))));
+        self.deadlines.push(Reverse((deadline, Due::Rpc(msg_id))));
         self.emit(dest, Some(msg_id), None, &payload);
         RpcId(msg_id)
     }
@@ -212,12 +211,20 @@ impl<N> Ctx<N> {
     }
 
     /// Runs `then` once, `delay` from now.
-    pub fn after(&mut self, delay: Duration, then: impl FnOnce(&mut N, &mut Ctx<N>) + 'static) -> TimerId {
+    pub fn after(
+        &mut self,
+        delay: Duration,
+        then: impl FnOnce(&mut N, &mut Ctx<N>) + 'static,
+    ) -> TimerId {
         self.add_timer(delay, TimerAction::Once(Box::new(then)))
     }
 
     /// Runs `tick` every `period`, first one `period` from now, until cancelled.
-    pub fn every(&mut self, period: Duration, tick: impl FnMut(&mut N, &mut Ctx<N>) + 'static) -> TimerId {
+    pub fn every(
+        &mut self,
+        period: Duration,
+        tick: impl FnMut(&mut N, &mut Ctx<N>) + 'static,
+    ) -> TimerId {
         let period = period.max(Duration::from_micros(1));
         self.add_timer(period, TimerAction::Every(period, Box::new(tick)))
     }

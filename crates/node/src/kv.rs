@@ -129,16 +129,23 @@ impl Kv {
         then: impl FnOnce(&mut N, &mut Ctx<N>, Result<T, KvError>) + 'static,
     ) {
         let request = KvRequest::Read { key: to_value(key) };
-        ctx.rpc(self.service, request, self.timeout, move |node, ctx, reply| {
-            let result = reply.map_err(KvError::from).and_then(|r| {
-                match r.decode::<KvResponse>().map_err(KvError::from)? {
-                    KvResponse::ReadOk { value } => serde_json::from_value(value)
-                        .map_err(|e| KvError::Malformed(e.to_string())),
-                    other => Err(KvError::Malformed(format!("expected read_ok, got {other:?}"))),
-                }
-            });
-            then(node, ctx, result)
-        });
+        ctx.rpc(
+            self.service,
+            request,
+            self.timeout,
+            move |node, ctx, reply| {
+                let result = reply.map_err(KvError::from).and_then(|r| {
+                    match r.decode::<KvResponse>().map_err(KvError::from)? {
+                        KvResponse::ReadOk { value } => serde_json::from_value(value)
+                            .map_err(|e| KvError::Malformed(e.to_string())),
+                        other => Err(KvError::Malformed(format!(
+                            "expected read_ok, got {other:?}"
+                        ))),
+                    }
+                });
+                then(node, ctx, result)
+            },
+        );
     }
 
     /// Sets `key` to `value` unconditionally.
@@ -187,17 +194,24 @@ impl Kv {
         expected: KvResponse,
         then: impl FnOnce(&mut N, &mut Ctx<N>, Result<(), KvError>) + 'static,
     ) {
-        ctx.rpc(self.service, request, self.timeout, move |node, ctx, reply| {
-            let result = reply.map_err(KvError::from).and_then(|r| {
-                let got = r.decode::<KvResponse>().map_err(KvError::from)?;
-                if got == expected {
-                    Ok(())
-                } else {
-                    Err(KvError::Malformed(format!("expected {expected:?}, got {got:?}")))
-                }
-            });
-            then(node, ctx, result)
-        });
+        ctx.rpc(
+            self.service,
+            request,
+            self.timeout,
+            move |node, ctx, reply| {
+                let result = reply.map_err(KvError::from).and_then(|r| {
+                    let got = r.decode::<KvResponse>().map_err(KvError::from)?;
+                    if got == expected {
+                        Ok(())
+                    } else {
+                        Err(KvError::Malformed(format!(
+                            "expected {expected:?}, got {got:?}"
+                        )))
+                    }
+                });
+                then(node, ctx, result)
+            },
+        );
     }
 }
 

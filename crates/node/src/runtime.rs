@@ -208,14 +208,16 @@ impl<N: Node> Runtime<N> {
         };
         match msg.body.decode::<Init>() {
             Ok(init) if self.initialized => {
-                self.ctx.log(format!("init received again ({init:?}); keeping the first one"));
-                self.ctx.reply(&request, InitOk {});
+                self.ctx.log(format!(
+                    "init received again ({init:?}); keeping the first one"
+                ));
+                self.answer_init(&request);
             }
             Ok(init) => {
                 self.ctx.id = init.node_id;
                 self.ctx.node_ids = init.node_ids;
                 self.initialized = true;
-                self.ctx.reply(&request, InitOk {});
+                self.answer_init(&request);
                 self.node.on_init(&mut self.ctx);
             }
             Err(e) => {
@@ -228,6 +230,18 @@ impl<N: Node> Runtime<N> {
                     self.refuse_as(&dest, &request, is_reply, error);
                 }
             }
+        }
+    }
+
+    /// Sends `init_ok`, if the `init` carried a `msg_id` to answer.
+    fn answer_init(&mut self, request: &Request<()>) {
+        if request.msg_id.is_some() {
+            self.ctx.reply(request, InitOk {});
+        } else {
+            self.ctx.log(format!(
+                "init from {} has no msg_id; not answering",
+                request.src
+            ));
         }
     }
 

@@ -107,10 +107,16 @@ pub mod kafka {
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(tag = "type", rename_all = "snake_case")]
     pub enum Response {
-        SendOk { offset: u64 },
-        PollOk { msgs: BTreeMap<String, Vec<(u64, Value)>> },
+        SendOk {
+            offset: u64,
+        },
+        PollOk {
+            msgs: BTreeMap<String, Vec<(u64, Value)>>,
+        },
         CommitOffsetsOk,
-        ListCommittedOffsetsOk { offsets: BTreeMap<String, u64> },
+        ListCommittedOffsetsOk {
+            offsets: BTreeMap<String, u64>,
+        },
     }
 }
 

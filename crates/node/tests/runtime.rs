@@ -66,7 +66,8 @@ impl Node for Probe {
 
     fn on_init(&mut self, ctx: &mut Ctx<Self>) {
         self.inits += 1;
-        self.events.push(format!("on_init {} {:?}", ctx.id(), ctx.node_ids()));
+        self.events
+            .push(format!("on_init {} {:?}", ctx.id(), ctx.node_ids()));
     }
 
     fn handle(&mut self, ctx: &mut Ctx<Self>, req: Request<Msg>) -> Result<(), Error> {
@@ -178,11 +179,17 @@ impl<'de> serde::de::Visitor<'de> for NoDuplicateKeysVisitor {
     fn visit_unit<E>(self) -> Result<NoDuplicateKeys, E> {
         Ok(NoDuplicateKeys)
     }
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<NoDuplicateKeys, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<NoDuplicateKeys, A::Error> {
         while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
         Ok(NoDuplicateKeys)
     }
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicateKeys, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<NoDuplicateKeys, A::Error> {
         let mut seen = std::collections::HashSet::new();
         while let Some(key) = map.next_key::<String>()? {
             map.next_value::<NoDuplicateKeys>()?;
@@ -221,7 +228,11 @@ impl Harness {
     /// A runtime initialised as `n1` of `n1..n3` at time 0.
     fn started() -> Self {
         let mut h = Self::fresh();
-        let out = h.msg(0, "c0", json!({"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": ["n1", "n2", "n3"]}));
+        let out = h.msg(
+            0,
+            "c0",
+            json!({"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": ["n1", "n2", "n3"]}),
+        );
         assert_eq!(out.only_line()["body"]["type"], "init_ok");
         h
     }
@@ -319,9 +330,16 @@ fn request_before_init_gets_temporarily_unavailable() {
     assert_eq!(h.node().inits, 0);
 
     // Without a msg_id, or as a reply, there is nothing to answer.
-    assert!(h.msg(1, "c1", json!({"type": "echo", "echo": "hi"})).lines.is_empty());
     assert!(h
-        .msg(2, "n2", json!({"type": "echo_ok", "in_reply_to": 4, "msg_id": 9}))
+        .msg(1, "c1", json!({"type": "echo", "echo": "hi"}))
+        .lines
+        .is_empty());
+    assert!(h
+        .msg(
+            2,
+            "n2",
+            json!({"type": "echo_ok", "in_reply_to": 4, "msg_id": 9})
+        )
         .lines
         .is_empty());
     assert!(h
@@ -330,16 +348,27 @@ fn request_before_init_gets_temporarily_unavailable() {
         .is_empty());
 
     // After init the same request is served.
-    let out = h.msg(4, "c0", json!({"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": ["n1"]}));
+    let out = h.msg(
+        4,
+        "c0",
+        json!({"type": "init", "msg_id": 1, "node_id": "n1", "node_ids": ["n1"]}),
+    );
     assert_eq!(out.only_line()["body"]["type"], "init_ok");
     let out = h.msg(5, "c1", json!({"type": "echo", "msg_id": 4, "echo": "hi"}));
-    assert_eq!(out.only_line()["body"], json!({"type": "echo_ok", "echo": "hi", "in_reply_to": 4}));
+    assert_eq!(
+        out.only_line()["body"],
+        json!({"type": "echo_ok", "echo": "hi", "in_reply_to": 4})
+    );
 }
 
 #[test]
 fn second_init_is_answered_but_changes_nothing() {
     let mut h = Harness::started();
-    let out = h.msg(10, "c5", json!({"type": "init", "msg_id": 12, "node_id": "n9", "node_ids": ["n9"]}));
+    let out = h.msg(
+        10,
+        "c5",
+        json!({"type": "init", "msg_id": 12, "node_id": "n9", "node_ids": ["n9"]}),
+    );
     assert_eq!(
         out.lines,
         vec![json!({"src": "n1", "dest": "c5", "body": {"type": "init_ok", "in_reply_to": 12}})]
@@ -352,7 +381,11 @@ fn second_init_is_answered_but_changes_nothing() {
 #[test]
 fn malformed_init_is_refused_and_leaves_the_node_uninitialised() {
     let mut h = Harness::fresh();
-    let out = h.msg(0, "c0", json!({"type": "init", "msg_id": 1, "node_id": "n1"}));
+    let out = h.msg(
+        0,
+        "c0",
+        json!({"type": "init", "msg_id": 1, "node_id": "n1"}),
+    );
     let line = out.only_line();
     assert_eq!(line["src"], "n1");
     assert_eq!(line["body"]["code"], 12);
@@ -360,6 +393,33 @@ fn malformed_init_is_refused_and_leaves_the_node_uninitialised() {
     assert_eq!(h.node().inits, 0);
     let out = h.msg(1, "c1", json!({"type": "echo", "msg_id": 2, "echo": 1}));
     assert_eq!(out.only_line()["body"]["code"], 11);
+}
+
+#[test]
+fn init_without_msg_id_initialises_silently() {
+    let mut h = Harness::fresh();
+    let out = h.msg(
+        0,
+        "c0",
+        json!({"type": "init", "node_id": "n1", "node_ids": ["n1"]}),
+    );
+    assert!(out.lines.is_empty(), "{:?}", out.lines);
+    assert_eq!(h.node().inits, 1);
+    let out = h.msg(1, "c1", json!({"type": "echo", "msg_id": 2, "echo": 0}));
+    assert_eq!(out.only_line()["body"]["type"], "echo_ok");
+}
+
+#[test]
+fn malformed_init_shaped_reply_is_not_answered() {
+    let mut h = Harness::started();
+    let out = h.msg(
+        1,
+        "n2",
+        json!({"type": "init", "msg_id": 5, "in_reply_to": 50}),
+    );
+    assert!(out.lines.is_empty(), "{:?}", out.lines);
+    let out = h.msg(1, "c2", json!({"type": "init", "msg_id": 6}));
+    assert_eq!(out.only_line()["body"]["code"], 12);
 }
 
 // ---------------------------------------------------------------------------
@@ -377,7 +437,9 @@ fn echo_is_dispatched_to_the_typed_handler() {
     );
     assert_eq!(
         out.lines,
-        vec![json!({"src": "n1", "dest": "c3", "body": {"type": "echo_ok", "in_reply_to": 4, "echo": payload}})]
+        vec![
+            json!({"src": "n1", "dest": "c3", "body": {"type": "echo_ok", "in_reply_to": 4, "echo": payload}})
+        ]
     );
     assert!(out.logs.is_empty(), "{:?}", out.logs);
 }
@@ -425,7 +487,11 @@ fn known_type_with_bad_fields_gets_malformed_request() {
     }
     assert!(h.node().events.iter().all(|e| !e.starts_with("add")));
     // The good version of the same requests works.
-    let out = h.msg(2, "c2", json!({"type": "set_mode", "msg_id": 30, "mode": "slow"}));
+    let out = h.msg(
+        2,
+        "c2",
+        json!({"type": "set_mode", "msg_id": 30, "mode": "slow"}),
+    );
     assert_eq!(out.only_line()["body"]["type"], "set_mode_ok");
     let out = h.msg(2, "c2", json!({"type": "add", "msg_id": 31, "delta": -3}));
     assert_eq!(out.only_line()["body"]["type"], "add_ok");
@@ -453,10 +519,16 @@ fn stray_replies_and_errors_are_never_answered() {
 #[test]
 fn handler_error_becomes_an_error_reply() {
     let mut h = Harness::started();
-    let out = h.msg(1, "c4", json!({"type": "fail", "msg_id": 8, "code": 22, "text": "nope"}));
+    let out = h.msg(
+        1,
+        "c4",
+        json!({"type": "fail", "msg_id": 8, "code": 22, "text": "nope"}),
+    );
     assert_eq!(
         out.lines,
-        vec![json!({"src": "n1", "dest": "c4", "body": {"type": "error", "code": 22, "text": "nope", "in_reply_to": 8}})]
+        vec![
+            json!({"src": "n1", "dest": "c4", "body": {"type": "error", "code": 22, "text": "nope", "in_reply_to": 8}})
+        ]
     );
     // Application codes pass through; an empty text is omitted.
     let out = h.msg(2, "c4", json!({"type": "fail", "msg_id": 9, "code": 1234}));
@@ -476,7 +548,11 @@ fn handler_error_on_a_reply_is_not_answered() {
     // `in_reply_to` but no RPC waits for it) must not answer: the peer would
     // answer our error with an error, and so on.
     let mut h = Harness::started();
-    let out = h.msg(1, "n2", json!({"type": "fail", "msg_id": 8, "in_reply_to": 40, "code": 13}));
+    let out = h.msg(
+        1,
+        "n2",
+        json!({"type": "fail", "msg_id": 8, "in_reply_to": 40, "code": 13}),
+    );
     assert!(out.lines.is_empty(), "{:?}", out.lines);
 }
 
@@ -520,9 +596,18 @@ fn untyped_node_never_answers_stray_replies_or_errors() {
         rt.handle_line(&line, ms(1));
         assert_eq!(lines(&mut rt), Vec::<Value>::new(), "{body} was answered");
     }
-    rt.handle_line(r#"{"src":"n2","dest":"n1","body":{"type":"ping","msg_id":6}}"#, ms(2));
-    assert_eq!(lines(&mut rt)[0]["body"], json!({"type": "pong", "in_reply_to": 6}));
-    rt.handle_line(r#"{"src":"n2","dest":"n1","body":{"type":"zap","msg_id":7}}"#, ms(2));
+    rt.handle_line(
+        r#"{"src":"n2","dest":"n1","body":{"type":"ping","msg_id":6}}"#,
+        ms(2),
+    );
+    assert_eq!(
+        lines(&mut rt)[0]["body"],
+        json!({"type": "pong", "in_reply_to": 6})
+    );
+    rt.handle_line(
+        r#"{"src":"n2","dest":"n1","body":{"type":"zap","msg_id":7}}"#,
+        ms(2),
+    );
     assert_eq!(lines(&mut rt)[0]["body"]["code"], 10);
 }
 
@@ -531,7 +616,10 @@ fn fire_and_forget_message_is_handled_without_reply() {
     let mut h = Harness::started();
     let out = h.msg(1, "n2", json!({"type": "note", "text": "hello"}));
     assert!(out.lines.is_empty() && out.logs.is_empty(), "{out:?}");
-    assert_eq!(h.node().events.last().map(String::as_str), Some("note hello"));
+    assert_eq!(
+        h.node().events.last().map(String::as_str),
+        Some("note hello")
+    );
 }
 
 #[test]
@@ -552,12 +640,20 @@ fn malformed_lines_are_logged_and_the_node_keeps_serving() {
         let out = h.raw(1, bad);
         assert!(out.lines.is_empty(), "{bad} produced {:?}", out.lines);
         assert_eq!(out.logs.len(), 1, "{bad}");
-        assert!(out.logs[0].contains(bad), "log {:?} lacks the line", out.logs[0]);
+        assert!(
+            out.logs[0].contains(bad),
+            "log {:?} lacks the line",
+            out.logs[0]
+        );
     }
     // Blank lines are not worth a log line.
     let out = h.raw(1, "   ");
     assert!(out.lines.is_empty() && out.logs.is_empty());
-    let out = h.msg(2, "c1", json!({"type": "echo", "msg_id": 1, "echo": "still here"}));
+    let out = h.msg(
+        2,
+        "c1",
+        json!({"type": "echo", "msg_id": 1, "echo": "still here"}),
+    );
     assert_eq!(out.only_line()["body"]["echo"], "still here");
 }
 
@@ -580,7 +676,10 @@ fn outputs_are_compact_and_omit_absent_correlation_fields() {
         ctx.send("n2", json!({"type": "gossip", "value": null}));
         ctx.rpc("n3", json!({"type": "ask"}), ms(100), |_, _, _| {});
         ctx.rpc("n2", json!({"type": "ask"}), ms(100), |_, _, _| {});
-        ctx.send("c7", json!({"type": "hello", "nested": {"a": [1, {"b": null}]}}));
+        ctx.send(
+            "c7",
+            json!({"type": "hello", "nested": {"a": [1, {"b": null}]}}),
+        );
     });
     let bodies: Vec<&Value> = out.lines.iter().map(|l| &l["body"]).collect();
     assert_eq!(
@@ -609,9 +708,17 @@ fn rpc_msg_ids_are_unique_and_increasing() {
             }
             ctx.send("n2", json!({"type": "fyi"}));
         });
-        ids.extend(out.lines.iter().filter_map(|l| l["body"]["msg_id"].as_u64()));
+        ids.extend(
+            out.lines
+                .iter()
+                .filter_map(|l| l["body"]["msg_id"].as_u64()),
+        );
         // Some RPCs are answered, some time out: ids are never reused.
-        h.msg(t + 1, "n2", json!({"type": "ask_ok", "in_reply_to": ids[ids.len() - 3]}));
+        h.msg(
+            t + 1,
+            "n2",
+            json!({"type": "ask_ok", "in_reply_to": ids[ids.len() - 3]}),
+        );
         h.tick(t + 100);
     }
     assert_eq!(ids.len(), 15);
@@ -625,15 +732,26 @@ fn reserved_fields_in_a_payload_cannot_corrupt_the_envelope() {
     // (e.g. a forwarded raw body) must not produce duplicate keys or nulls.
     let mut h = Harness::started();
     let out = h.run(1, |_, ctx| {
-        ctx.send("n2", json!({"type": "fwd", "msg_id": null, "in_reply_to": 3}));
-        ctx.rpc("n2", json!({"type": "fwd", "msg_id": 77}), ms(10), |node, _, r| {
-            node.events.push(describe(&r));
-        });
+        ctx.send(
+            "n2",
+            json!({"type": "fwd", "msg_id": null, "in_reply_to": 3}),
+        );
+        ctx.rpc(
+            "n2",
+            json!({"type": "fwd", "msg_id": 77}),
+            ms(10),
+            |node, _, r| {
+                node.events.push(describe(&r));
+            },
+        );
     });
     assert_eq!(out.lines[0]["body"], json!({"type": "fwd"}));
     assert_eq!(out.lines[1]["body"], json!({"type": "fwd", "msg_id": 1}));
     h.msg(2, "n2", json!({"type": "fwd_ok", "in_reply_to": 1}));
-    assert_eq!(h.node().events.last().map(String::as_str), Some("ok fwd_ok from n2"));
+    assert_eq!(
+        h.node().events.last().map(String::as_str),
+        Some("ok fwd_ok from n2")
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -645,29 +763,54 @@ fn rpc_reply_is_routed_to_its_callback_by_in_reply_to() {
     let mut h = Harness::started();
     let out = h.run(10, |_, ctx| {
         for (dest, tag) in [("n2", "a"), ("n3", "b")] {
-            ctx.rpc(dest, json!({"type": "ask", "tag": tag}), ms(500), move |node, ctx, r| {
-                let detail = match &r {
-                    Ok(reply) => format!("x={}", reply.body.payload["x"]),
-                    Err(_) => String::new(),
-                };
-                node.events
-                    .push(format!("{tag}: {} {detail} at {:?}", describe(&r), ctx.now()));
-            });
+            ctx.rpc(
+                dest,
+                json!({"type": "ask", "tag": tag}),
+                ms(500),
+                move |node, ctx, r| {
+                    let detail = match &r {
+                        Ok(reply) => format!("x={}", reply.body.payload["x"]),
+                        Err(_) => String::new(),
+                    };
+                    node.events.push(format!(
+                        "{tag}: {} {detail} at {:?}",
+                        describe(&r),
+                        ctx.now()
+                    ));
+                },
+            );
         }
     });
     assert_eq!(out.lines.len(), 2);
-    assert_eq!(out.lines[0]["body"], json!({"type": "ask", "tag": "a", "msg_id": 1}));
-    assert_eq!(out.lines[1]["body"], json!({"type": "ask", "tag": "b", "msg_id": 2}));
+    assert_eq!(
+        out.lines[0]["body"],
+        json!({"type": "ask", "tag": "a", "msg_id": 1})
+    );
+    assert_eq!(
+        out.lines[1]["body"],
+        json!({"type": "ask", "tag": "b", "msg_id": 2})
+    );
     assert_eq!(h.outstanding(), 2);
 
     // Replies arrive out of order.
-    let out = h.msg(20, "n3", json!({"type": "ask_ok", "in_reply_to": 2, "x": 5}));
+    let out = h.msg(
+        20,
+        "n3",
+        json!({"type": "ask_ok", "in_reply_to": 2, "x": 5}),
+    );
     assert!(out.lines.is_empty());
-    let out = h.msg(30, "n2", json!({"type": "ask_ok", "in_reply_to": 1, "x": 6, "msg_id": 40}));
+    let out = h.msg(
+        30,
+        "n2",
+        json!({"type": "ask_ok", "in_reply_to": 1, "x": 6, "msg_id": 40}),
+    );
     assert!(out.lines.is_empty());
     assert_eq!(
         h.node().events[1..],
-        ["b: ok ask_ok from n3 x=5 at 20ms", "a: ok ask_ok from n2 x=6 at 30ms"]
+        [
+            "b: ok ask_ok from n3 x=5 at 20ms",
+            "a: ok ask_ok from n2 x=6 at 30ms"
+        ]
     );
     assert_eq!(h.outstanding(), 0);
     assert_eq!(h.next_deadline(), None);
@@ -686,21 +829,32 @@ fn rpc_reply_can_be_decoded_and_the_callback_can_answer_the_client() {
             msg_id: Some(17),
             body: (),
         };
-        ctx.rpc("n2", json!({"type": "lookup"}), ms(100), move |_, ctx, r| {
-            #[derive(Deserialize)]
-            struct LookupOk {
-                value: u32,
-            }
-            match r.and_then(|reply| reply.decode::<LookupOk>()) {
-                Ok(ok) => ctx.reply(&client, json!({"type": "read_ok", "value": ok.value})),
-                Err(e) => ctx.reply_error(&client, Error::crash(e.to_string())),
-            }
-        });
+        ctx.rpc(
+            "n2",
+            json!({"type": "lookup"}),
+            ms(100),
+            move |_, ctx, r| {
+                #[derive(Deserialize)]
+                struct LookupOk {
+                    value: u32,
+                }
+                match r.and_then(|reply| reply.decode::<LookupOk>()) {
+                    Ok(ok) => ctx.reply(&client, json!({"type": "read_ok", "value": ok.value})),
+                    Err(e) => ctx.reply_error(&client, Error::crash(e.to_string())),
+                }
+            },
+        );
     });
-    let out = h.msg(5, "n2", json!({"type": "lookup_ok", "in_reply_to": 1, "value": 9}));
+    let out = h.msg(
+        5,
+        "n2",
+        json!({"type": "lookup_ok", "in_reply_to": 1, "value": 9}),
+    );
     assert_eq!(
         out.lines,
-        vec![json!({"src": "n1", "dest": "c8", "body": {"type": "read_ok", "value": 9, "in_reply_to": 17}})]
+        vec![
+            json!({"src": "n1", "dest": "c8", "body": {"type": "read_ok", "value": 9, "in_reply_to": 17}})
+        ]
     );
 }
 
@@ -718,8 +872,16 @@ fn reply_decode_failure_is_malformed() {
             node.events.push(format!("{decoded:?}"));
         });
     });
-    h.msg(5, "n2", json!({"type": "lookup_ok", "in_reply_to": 1, "value": "nine"}));
-    assert!(h.node().events[1].starts_with("Err(Malformed("), "{:?}", h.node().events);
+    h.msg(
+        5,
+        "n2",
+        json!({"type": "lookup_ok", "in_reply_to": 1, "value": "nine"}),
+    );
+    assert!(
+        h.node().events[1].starts_with("Err(Malformed("),
+        "{:?}",
+        h.node().events
+    );
 }
 
 #[test]
@@ -727,7 +889,8 @@ fn rpc_timeout_fires_exactly_once_at_the_deadline() {
     let mut h = Harness::started();
     h.run(100, |_, ctx| {
         ctx.rpc("n2", json!({"type": "ask"}), ms(500), |node, ctx, r| {
-            node.events.push(format!("{} at {:?}", describe(&r), ctx.now()));
+            node.events
+                .push(format!("{} at {:?}", describe(&r), ctx.now()));
         });
     });
     assert_eq!(h.next_deadline(), Some(ms(600)));
@@ -753,10 +916,12 @@ fn rpc_timeout_callback_sees_its_deadline_even_when_processed_late() {
     let mut h = Harness::started();
     h.run(0, |_, ctx| {
         ctx.rpc("n2", json!({"type": "ask"}), ms(300), |node, ctx, r| {
-            node.events.push(format!("{} at {:?}", describe(&r), ctx.now()));
+            node.events
+                .push(format!("{} at {:?}", describe(&r), ctx.now()));
             // A retry scheduled from here is relative to the deadline.
             ctx.rpc("n2", json!({"type": "ask"}), ms(300), |node, ctx, r| {
-                node.events.push(format!("retry {} at {:?}", describe(&r), ctx.now()));
+                node.events
+                    .push(format!("retry {} at {:?}", describe(&r), ctx.now()));
             });
         });
     });
@@ -789,7 +954,8 @@ fn cancelled_rpc_never_runs_its_callback_and_leaks_nothing() {
     let mut h = Harness::started();
     h.run(0, |node, ctx| {
         let id = ctx.rpc("n2", json!({"type": "ask"}), ms(100), |node, _, r| {
-            node.events.push(format!("cancelled rpc ran: {}", describe(&r)));
+            node.events
+                .push(format!("cancelled rpc ran: {}", describe(&r)));
         });
         ctx.rpc("n3", json!({"type": "ask"}), ms(300), |node, _, r| {
             node.events.push(format!("kept {}", describe(&r)));
@@ -821,16 +987,31 @@ fn error_reply_becomes_remote_error() {
             });
         }
     });
-    h.msg(1, "n2", json!({"type": "error", "in_reply_to": 1, "code": 22, "text": "from 1 is 2", "extra": [1]}));
-    h.msg(2, "n2", json!({"type": "error", "in_reply_to": 2, "code": 1005}));
+    h.msg(
+        1,
+        "n2",
+        json!({"type": "error", "in_reply_to": 1, "code": 22, "text": "from 1 is 2", "extra": [1]}),
+    );
+    h.msg(
+        2,
+        "n2",
+        json!({"type": "error", "in_reply_to": 2, "code": 1005}),
+    );
     h.msg(3, "n2", json!({"type": "error", "in_reply_to": 3}));
-    h.msg(4, "n2", json!({"type": "error", "in_reply_to": 4, "code": 11, "msg_id": 9}));
+    h.msg(
+        4,
+        "n2",
+        json!({"type": "error", "in_reply_to": 4, "code": 11, "msg_id": 9}),
+    );
     let events = &h.node().events[1..];
     assert_eq!(
         events[0],
         format!(
             "{:?}",
-            Err::<Reply, _>(RpcError::Remote(Error::new(ErrorCode::PreconditionFailed, "from 1 is 2")))
+            Err::<Reply, _>(RpcError::Remote(Error::new(
+                ErrorCode::PreconditionFailed,
+                "from 1 is 2"
+            )))
         )
     );
     assert_eq!(
@@ -845,7 +1026,10 @@ fn error_reply_becomes_remote_error() {
         events[3],
         format!(
             "{:?}",
-            Err::<Reply, _>(RpcError::Remote(Error::new(ErrorCode::TemporarilyUnavailable, "")))
+            Err::<Reply, _>(RpcError::Remote(Error::new(
+                ErrorCode::TemporarilyUnavailable,
+                ""
+            )))
         )
     );
     assert_eq!(h.outstanding(), 0);
@@ -937,9 +1121,13 @@ fn periodic_timer_can_cancel_itself() {
     assert_eq!(h.next_deadline(), None);
     h.run(1_001, |node, ctx| {
         let id = node.timer.expect("timer id stored");
-        node.events.push(format!("cancel again {}", ctx.cancel_timer(id)));
+        node.events
+            .push(format!("cancel again {}", ctx.cancel_timer(id)));
     });
-    assert_eq!(h.node().events.last().map(String::as_str), Some("cancel again false"));
+    assert_eq!(
+        h.node().events.last().map(String::as_str),
+        Some("cancel again false")
+    );
 }
 
 #[test]
@@ -996,17 +1184,24 @@ fn next_deadline_reports_the_earliest_live_deadline() {
 fn timers_and_rpcs_interleave_in_deadline_order() {
     let mut h = Harness::started();
     h.run(0, |_, ctx| {
-        ctx.after(ms(30), |node, ctx| node.events.push(format!("a {:?}", ctx.now())));
+        ctx.after(ms(30), |node, ctx| {
+            node.events.push(format!("a {:?}", ctx.now()))
+        });
         ctx.rpc("n2", json!({"type": "ask"}), ms(20), |node, ctx, _| {
             node.events.push(format!("rpc {:?}", ctx.now()));
         });
         ctx.after(ms(10), |node, ctx| {
             node.events.push(format!("b {:?}", ctx.now()));
-            ctx.after(ms(5), |node, ctx| node.events.push(format!("c {:?}", ctx.now())));
+            ctx.after(ms(5), |node, ctx| {
+                node.events.push(format!("c {:?}", ctx.now()))
+            });
         });
     });
     h.tick(100);
-    assert_eq!(h.node().events[1..], ["b 10ms", "c 15ms", "rpc 20ms", "a 30ms"]);
+    assert_eq!(
+        h.node().events[1..],
+        ["b 10ms", "c 15ms", "rpc 20ms", "a 30ms"]
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1021,23 +1216,50 @@ fn kv_event<T: std::fmt::Debug>(node: &mut Probe, r: Result<T, KvError>) {
 fn kv_read_decodes_the_value() {
     let mut h = Harness::started();
     let out = h.run(0, |_, ctx| {
-        Kv::seq().read(ctx, "counter", |node, _, r: Result<i64, KvError>| kv_event(node, r));
-        Kv::lin().read(ctx, 7, |node, _, r: Result<Vec<u32>, KvError>| kv_event(node, r));
-        Kv::lww().read(ctx, "k", |node, _, r: Result<i64, KvError>| kv_event(node, r));
+        Kv::seq().read(ctx, "counter", |node, _, r: Result<i64, KvError>| {
+            kv_event(node, r)
+        });
+        Kv::lin().read(ctx, 7, |node, _, r: Result<Vec<u32>, KvError>| {
+            kv_event(node, r)
+        });
+        Kv::lww().read(ctx, "k", |node, _, r: Result<i64, KvError>| {
+            kv_event(node, r)
+        });
     });
     let sent: Vec<(&Value, &Value)> = out.lines.iter().map(|l| (&l["dest"], &l["body"])).collect();
     assert_eq!(
         sent,
         [
-            (&json!("seq-kv"), &json!({"type": "read", "key": "counter", "msg_id": 1})),
-            (&json!("lin-kv"), &json!({"type": "read", "key": 7, "msg_id": 2})),
-            (&json!("lww-kv"), &json!({"type": "read", "key": "k", "msg_id": 3})),
+            (
+                &json!("seq-kv"),
+                &json!({"type": "read", "key": "counter", "msg_id": 1})
+            ),
+            (
+                &json!("lin-kv"),
+                &json!({"type": "read", "key": 7, "msg_id": 2})
+            ),
+            (
+                &json!("lww-kv"),
+                &json!({"type": "read", "key": "k", "msg_id": 3})
+            ),
         ]
     );
-    h.msg(1, "seq-kv", json!({"type": "read_ok", "value": 42, "in_reply_to": 1}));
-    h.msg(2, "lin-kv", json!({"type": "read_ok", "value": [1, 2], "in_reply_to": 2}));
+    h.msg(
+        1,
+        "seq-kv",
+        json!({"type": "read_ok", "value": 42, "in_reply_to": 1}),
+    );
+    h.msg(
+        2,
+        "lin-kv",
+        json!({"type": "read_ok", "value": [1, 2], "in_reply_to": 2}),
+    );
     // A value of the wrong type is a malformed reply, not a panic.
-    h.msg(3, "lww-kv", json!({"type": "read_ok", "value": "x", "in_reply_to": 3}));
+    h.msg(
+        3,
+        "lww-kv",
+        json!({"type": "read_ok", "value": "x", "in_reply_to": 3}),
+    );
     let events = &h.node().events[1..];
     assert_eq!(events[..2], ["Ok(42)", "Ok([1, 2])"]);
     assert!(events[2].starts_with("Err(Malformed("), "{}", events[2]);
@@ -1049,30 +1271,54 @@ fn kv_errors_map_to_typed_variants() {
     let mut h = Harness::started();
     let kv = Kv::seq();
     h.run(0, move |_, ctx| {
-        kv.read(ctx, "a", |node, _, r: Result<i64, KvError>| kv_event(node, r));
+        kv.read(ctx, "a", |node, _, r: Result<i64, KvError>| {
+            kv_event(node, r)
+        });
         kv.cas(ctx, "a", 1, 2, false, |node, _, r| kv_event(node, r));
         kv.write(ctx, "a", 3, |node, _, r| kv_event(node, r));
-        kv.read(ctx, "a", |node, _, r: Result<i64, KvError>| kv_event(node, r));
+        kv.read(ctx, "a", |node, _, r: Result<i64, KvError>| {
+            kv_event(node, r)
+        });
     });
-    h.msg(1, "seq-kv", json!({"type": "error", "in_reply_to": 1, "code": 20, "text": "key does not exist"}));
-    h.msg(1, "seq-kv", json!({"type": "error", "in_reply_to": 2, "code": 22, "text": "current value 5 is not 1"}));
-    h.msg(1, "seq-kv", json!({"type": "error", "in_reply_to": 3, "code": 11, "text": "busy"}));
+    h.msg(
+        1,
+        "seq-kv",
+        json!({"type": "error", "in_reply_to": 1, "code": 20, "text": "key does not exist"}),
+    );
+    h.msg(
+        1,
+        "seq-kv",
+        json!({"type": "error", "in_reply_to": 2, "code": 22, "text": "current value 5 is not 1"}),
+    );
+    h.msg(
+        1,
+        "seq-kv",
+        json!({"type": "error", "in_reply_to": 3, "code": 11, "text": "busy"}),
+    );
     // A reply of the wrong kind.
     h.msg(1, "seq-kv", json!({"type": "write_ok", "in_reply_to": 4}));
     let events = &h.node().events[1..];
-    assert_eq!(events[0], format!("{:?}", Err::<i64, _>(KvError::KeyDoesNotExist)));
+    assert_eq!(
+        events[0],
+        format!("{:?}", Err::<i64, _>(KvError::KeyDoesNotExist))
+    );
     assert_eq!(
         events[1],
         format!(
             "{:?}",
-            Err::<(), _>(KvError::PreconditionFailed("current value 5 is not 1".into()))
+            Err::<(), _>(KvError::PreconditionFailed(
+                "current value 5 is not 1".into()
+            ))
         )
     );
     assert_eq!(
         events[2],
         format!(
             "{:?}",
-            Err::<(), _>(KvError::Other(Error::new(ErrorCode::TemporarilyUnavailable, "busy")))
+            Err::<(), _>(KvError::Other(Error::new(
+                ErrorCode::TemporarilyUnavailable,
+                "busy"
+            )))
         )
     );
     assert!(events[3].starts_with("Err(Malformed("), "{}", events[3]);
@@ -1126,7 +1372,11 @@ fn kv_timeout_uses_the_configured_timeout() {
         ["Err(Timeout) at 300ms", "Err(Timeout) at 1s"]
     );
     // Late answers from the service are dropped quietly.
-    let out = h.msg(1_500, "seq-kv", json!({"type": "read_ok", "in_reply_to": 1, "value": 1}));
+    let out = h.msg(
+        1_500,
+        "seq-kv",
+        json!({"type": "read_ok", "in_reply_to": 1, "value": 1}),
+    );
     assert!(out.lines.is_empty());
     assert_eq!(h.node().events.len(), 3);
     assert_eq!(h.outstanding(), 0);
@@ -1145,12 +1395,14 @@ fn random_numbers_are_reproducible_per_seed() {
             ms(0),
         );
         let actions = Rc::clone(&rt.node().actions);
-        actions.borrow_mut().push_back(Box::new(|node: &mut Probe, ctx: &mut Ctx<Probe>| {
-            for _ in 0..4 {
-                let n = ctx.random_u64();
-                node.events.push(n.to_string());
-            }
-        }));
+        actions
+            .borrow_mut()
+            .push_back(Box::new(|node: &mut Probe, ctx: &mut Ctx<Probe>| {
+                for _ in 0..4 {
+                    let n = ctx.random_u64();
+                    node.events.push(n.to_string());
+                }
+            }));
         rt.handle_line(r#"{"src":"c1","dest":"n1","body":{"type":"go"}}"#, ms(1));
         rt.node().events[1..].to_vec()
     };

@@ -1,0 +1,44 @@
+//! Helpers for bench integration tests: locating the workspace's node
+//! binaries and running short tests quietly into a temporary store.
+
+#![allow(dead_code)]
+
+use glomers_bench::opts::TestOptions;
+use glomers_bench::run::{run_test, Outcome};
+use std::path::PathBuf;
+
+/// `target/<profile>/<name>`; the workspace's binaries must be built first
+/// (`cargo build --workspace --bins`, which scripts/test.sh does).
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile>/deps");
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build --workspace --bins` before the tests (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}
+
+/// Options for a short, quiet run of `workload` on `nodes` nodes of `bin_name`.
+pub fn options(workload: &str, bin_name: &str, nodes: usize) -> TestOptions {
+    let mut o = TestOptions::new(workload, bin(bin_name), nodes);
+    o.time_limit_s = 2;
+    o.rate = 20.0;
+    o.quiet = true;
+    o.seed = 42;
+    o.store = std::env::temp_dir().join(format!("glomers-test-store-{}", std::process::id()));
+    o
+}
+
+pub fn run(opts: &TestOptions) -> Outcome {
+    run_test(opts).expect("the run starts")
+}
+
+pub fn console(outcome: &Outcome) -> String {
+    std::fs::read_to_string(outcome.dir.join("jepsen.log")).unwrap_or_default()
+}
