@@ -74,7 +74,10 @@ pub fn select(ids: &[String]) -> Result<Vec<&'static Challenge>, String> {
             Some(c) => chosen.push(c),
             None => {
                 let known: Vec<&str> = CHALLENGES.iter().map(|c| c.id).collect();
-                return Err(format!("unknown challenge {id:?}; known: {} all", known.join(" ")));
+                return Err(format!(
+                    "unknown challenge {id:?}; known: {} all",
+                    known.join(" ")
+                ));
             }
         }
     }
@@ -119,7 +122,10 @@ pub fn main(args: ChallengeArgs) -> i32 {
         opts.seed = args.seed.unwrap_or_else(crate::cli::clock_seed);
         opts.store = args.store.clone();
         opts.quiet = !args.verbose;
-        println!("challenge {} ({}): running {} …", c.id, c.title, opts.workload);
+        println!(
+            "challenge {} ({}): running {} …",
+            c.id, c.title, opts.workload
+        );
         let (verdict, figures, pass) = match run_test(&opts) {
             Err(e) => (format!("error: {e}"), String::new(), false),
             Ok(outcome) => {
@@ -127,7 +133,9 @@ pub fn main(args: ChallengeArgs) -> i32 {
                 let mut figures: Vec<String> = c
                     .figures
                     .iter()
-                    .map(|(label, path)| format!("{label} {}", show(lookup(&outcome.results, path))))
+                    .map(|(label, path)| {
+                        format!("{label} {}", show(lookup(&outcome.results, path)))
+                    })
                     .collect();
                 for t in c.targets {
                     let measured = lookup(&outcome.results, t.path).and_then(Value::as_f64);

@@ -11,7 +11,11 @@ use std::path::PathBuf;
 pub const EXIT_BAD_ARGS: i32 = 254;
 
 #[derive(Debug, Parser)]
-#[command(name = "glomers", version, about = "A native, Maelstrom-compatible bench for Gossip Glomers nodes")]
+#[command(
+    name = "glomers",
+    version,
+    about = "A native, Maelstrom-compatible bench for Gossip Glomers nodes"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -20,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a workload against a node binary (same flags as `maelstrom test`).
-    Test(TestArgs),
+    Test(Box<TestArgs>),
     /// Run Gossip Glomers challenges with their official parameters against our nodes.
     Challenge(ChallengeArgs),
     /// Measure the bench itself: start-up time and network throughput.
@@ -140,16 +144,17 @@ pub struct BenchArgs {
 impl TestArgs {
     /// Validates the flags into options, with Maelstrom's messages.
     pub fn into_options(self) -> Result<TestOptions, String> {
-        let bin = self
-            .bin
-            .ok_or("Expected a --bin PATH_TO_BINARY to test")?;
+        let bin = self.bin.ok_or("Expected a --bin PATH_TO_BINARY to test")?;
         let nodes = if let Some(n) = self.node_count {
             if n == 0 {
                 return Err("--node-count must be positive".into());
             }
             (0..n).map(|i| format!("n{i}")).collect()
         } else if let Some(list) = self.nodes {
-            list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
+            list.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
         } else if let Some(file) = self.nodes_file {
             std::fs::read_to_string(&file)
                 .map_err(|e| format!("--nodes-file {}: {e}", file.display()))?
@@ -177,7 +182,9 @@ impl TestArgs {
             Some(list) => {
                 for fault in list.split(',').map(str::trim) {
                     if fault != "partition" {
-                        return Err(format!("--nemesis: unknown fault {fault:?} (only `partition` exists)"));
+                        return Err(format!(
+                            "--nemesis: unknown fault {fault:?} (only `partition` exists)"
+                        ));
                     }
                 }
                 true
@@ -187,14 +194,20 @@ impl TestArgs {
             return Err("--nemesis-interval must be a positive number".into());
         }
         if self.latency == 0 && self.latency_dist == LatencyDist::Exponential {
-            return Err("--latency-dist exponential needs --latency > 0 (Maelstrom divides by it)".into());
+            return Err(
+                "--latency-dist exponential needs --latency > 0 (Maelstrom divides by it)".into(),
+            );
         }
         let availability = match self.availability.as_deref() {
             None => None,
             Some("total") => Some(Availability::Total),
             Some(x) => match x.parse::<f64>() {
                 Ok(a) if (0.0..=1.0).contains(&a) => Some(Availability::AtLeast(a)),
-                _ => return Err(format!("--availability must be `total` or a number in [0, 1], got {x:?}")),
+                _ => {
+                    return Err(format!(
+                        "--availability must be `total` or a number in [0, 1], got {x:?}"
+                    ))
+                }
             },
         };
         let mut opts = TestOptions::new(&self.workload, bin, nodes.len());
@@ -262,7 +275,7 @@ mod tests {
         argv.extend_from_slice(args);
         let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
         match cli.command {
-            Command::Test(t) => t.into_options(),
+            Command::Test(t) => (*t).into_options(),
             _ => Err("not test".into()),
         }
     }
@@ -282,8 +295,20 @@ mod tests {
     #[test]
     fn flags_and_binary_arguments() {
         let o = parse(&[
-            "-w", "echo", "--bin", "x", "--node-count", "3", "--concurrency", "2n", "extra",
-            "--nemesis", "partition", "–-nemesis", "--latency", "100",
+            "-w",
+            "echo",
+            "--bin",
+            "x",
+            "--node-count",
+            "3",
+            "--concurrency",
+            "2n",
+            "extra",
+            "--nemesis",
+            "partition",
+            "–-nemesis",
+            "--latency",
+            "100",
         ])
         .expect("valid");
         assert_eq!(o.nodes, vec!["n0", "n1", "n2"]);
@@ -295,7 +320,9 @@ mod tests {
 
     #[test]
     fn bad_flags_are_refused() {
-        assert!(parse(&["-w", "echo"]).unwrap_err().contains("Expected a --bin"));
+        assert!(parse(&["-w", "echo"])
+            .unwrap_err()
+            .contains("Expected a --bin"));
         assert!(parse(&["--bin", "x", "--concurrency", "x"]).is_err());
         assert!(parse(&["--bin", "x", "--nemesis", "kill"]).is_err());
         assert!(parse(&["--bin", "x", "--time-limit", "1.5"]).is_err());

@@ -157,33 +157,62 @@ mod tests {
     #[test]
     fn closed_schema() {
         assert!(READ_OK
-            .validate(&map(json!({"type":"read_ok","value":3,"in_reply_to":1,"msg_id":9})))
+            .validate(&map(
+                json!({"type":"read_ok","value":3,"in_reply_to":1,"msg_id":9})
+            ))
             .is_ok());
-        assert!(READ_OK.validate(&map(json!({"type":"read_ok","value":3.0,"in_reply_to":1}))).is_err());
-        assert!(READ_OK.validate(&map(json!({"type":"read_ok","in_reply_to":1}))).is_err());
         assert!(READ_OK
-            .validate(&map(json!({"type":"read_ok","value":1,"extra":1,"in_reply_to":1})))
+            .validate(&map(json!({"type":"read_ok","value":3.0,"in_reply_to":1})))
             .is_err());
         assert!(READ_OK
-            .validate(&map(json!({"type":"read_ok","value":1,"msg_id":null,"in_reply_to":1})))
+            .validate(&map(json!({"type":"read_ok","in_reply_to":1})))
             .is_err());
-        assert!(READ_OK.validate(&map(json!({"type":"write_ok","value":1}))).is_err());
+        assert!(READ_OK
+            .validate(&map(
+                json!({"type":"read_ok","value":1,"extra":1,"in_reply_to":1})
+            ))
+            .is_err());
+        assert!(READ_OK
+            .validate(&map(
+                json!({"type":"read_ok","value":1,"msg_id":null,"in_reply_to":1})
+            ))
+            .is_err());
+        assert!(READ_OK
+            .validate(&map(json!({"type":"write_ok","value":1})))
+            .is_err());
     }
 
     #[test]
     fn error_mapping() {
         let definite = map(json!({"type":"error","code":22,"text":"no"}));
         let indefinite = map(json!({"type":"error","code":13}));
-        assert_eq!(error_completion(ErrorPolicy::ByCode, &definite).typ, OpType::Fail);
+        assert_eq!(
+            error_completion(ErrorPolicy::ByCode, &definite).typ,
+            OpType::Fail
+        );
         assert_eq!(
             error_completion(ErrorPolicy::ByCode, &definite).error,
             Some(json!(["precondition-failed", "no"]))
         );
-        assert_eq!(error_completion(ErrorPolicy::ByCode, &indefinite).typ, OpType::Info);
-        assert_eq!(error_completion(ErrorPolicy::Idempotent, &indefinite).typ, OpType::Fail);
-        assert_eq!(error_completion(ErrorPolicy::Indeterminate, &definite).typ, OpType::Info);
-        assert_eq!(timeout_completion(ErrorPolicy::Idempotent).typ, OpType::Fail);
+        assert_eq!(
+            error_completion(ErrorPolicy::ByCode, &indefinite).typ,
+            OpType::Info
+        );
+        assert_eq!(
+            error_completion(ErrorPolicy::Idempotent, &indefinite).typ,
+            OpType::Fail
+        );
+        assert_eq!(
+            error_completion(ErrorPolicy::Indeterminate, &definite).typ,
+            OpType::Info
+        );
+        assert_eq!(
+            timeout_completion(ErrorPolicy::Idempotent).typ,
+            OpType::Fail
+        );
         assert_eq!(timeout_completion(ErrorPolicy::ByCode).typ, OpType::Info);
-        assert!(malformed_completion(ErrorPolicy::ByCode, "x".into()).exception.is_some());
+        assert!(malformed_completion(ErrorPolicy::ByCode, "x".into())
+            .exception
+            .is_some());
     }
 }

@@ -99,7 +99,14 @@ impl History {
         self.ops.len() - 1
     }
 
-    pub fn invoke(&mut self, time: u64, process: Process, f: &str, value: Value, is_final: bool) -> usize {
+    pub fn invoke(
+        &mut self,
+        time: u64,
+        process: Process,
+        f: &str,
+        value: Value,
+        is_final: bool,
+    ) -> usize {
         self.push(Op {
             index: 0,
             time,

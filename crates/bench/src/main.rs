@@ -14,7 +14,7 @@ fn main() {
         }
     };
     let code = match cli.command {
-        Command::Test(args) => match args.into_options() {
+        Command::Test(args) => match (*args).into_options() {
             Err(e) => {
                 eprintln!("{e}");
                 EXIT_BAD_ARGS

@@ -119,11 +119,17 @@ fn spawn_one(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("could not start node {name} from {}: {e}", opts.bin.display()))?;
-    let (stdin, stdout, stderr) = match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
-        (Some(i), Some(o), Some(e)) => (i, o, e),
-        _ => return Err(format!("node {name}: could not open its standard streams")),
-    };
+        .map_err(|e| {
+            format!(
+                "could not start node {name} from {}: {e}",
+                opts.bin.display()
+            )
+        })?;
+    let (stdin, stdout, stderr) =
+        match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+            (Some(i), Some(o), Some(e)) => (i, o, e),
+            _ => return Err(format!("node {name}: could not open its standard streams")),
+        };
 
     let (stdin_tx, stdin_rx) = mpsc::channel::<String>();
     thread::spawn(move || {
@@ -131,7 +137,10 @@ fn spawn_one(
         while let Ok(line) = stdin_rx.recv() {
             let mut batch = Some(line);
             while let Some(line) = batch {
-                if w.write_all(line.as_bytes()).and_then(|_| w.write_all(b"\n")).is_err() {
+                if w.write_all(line.as_bytes())
+                    .and_then(|_| w.write_all(b"\n"))
+                    .is_err()
+                {
                     return;
                 }
                 batch = stdin_rx.try_recv().ok();

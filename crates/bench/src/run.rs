@@ -109,7 +109,10 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
     // Teardown: a node that exited before now crashed, as far as Maelstrom is concerned.
     let mut crashes = Vec::new();
     for (i, p) in procs.iter_mut().enumerate() {
-        let status = runner.nodes()[i].exited.clone().or_else(|| p.exit_status(Duration::ZERO));
+        let status = runner.nodes()[i]
+            .exited
+            .clone()
+            .or_else(|| p.exit_status(Duration::ZERO));
         if let Some(status) = status {
             crashes.push(crash_report(&p.name, &status, &p.stderr_tail(), &dir));
         }

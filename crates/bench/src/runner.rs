@@ -162,8 +162,16 @@ impl Runner {
     pub fn start(&mut self, now: u64) {
         for i in 0..self.nodes.len() {
             let client = self.open_client();
-            let body = json!({"type": "init", "node_id": self.nodes[i].name, "node_ids": self.opts.nodes});
-            self.request(now, &client, i, as_map(body), Owner::Init(i), now + INIT_TIMEOUT);
+            let body =
+                json!({"type": "init", "node_id": self.nodes[i].name, "node_ids": self.opts.nodes});
+            self.request(
+                now,
+                &client,
+                i,
+                as_map(body),
+                Owner::Init(i),
+                now + INIT_TIMEOUT,
+            );
         }
         self.phase = Phase::Init;
         self.flush(now);
@@ -402,7 +410,12 @@ impl Runner {
             let spec = PartitionSpec::ALL[self.rng.below(4) as usize];
             let grudge = spec.grudge(&self.opts.nodes, &mut self.rng);
             self.net.partition(&grudge);
-            self.nemesis_op(now, "start-partition", json!(spec.name()), grudge_value(&grudge));
+            self.nemesis_op(
+                now,
+                "start-partition",
+                json!(spec.name()),
+                grudge_value(&grudge),
+            );
         }
         let gap = self.rng.unit() * 2.0 * self.opts.nemesis_interval_s * SEC as f64;
         if let Some(n) = &mut self.nemesis {
@@ -447,7 +460,15 @@ impl Runner {
         self.clients.remove(id);
     }
 
-    fn request(&mut self, now: u64, client: &str, node: usize, mut body: Map<String, Value>, owner: Owner, deadline: u64) {
+    fn request(
+        &mut self,
+        now: u64,
+        client: &str,
+        node: usize,
+        mut body: Map<String, Value>,
+        owner: Owner,
+        deadline: u64,
+    ) {
         let Some(conn) = self.clients.get_mut(client) else {
             return;
         };
@@ -480,7 +501,9 @@ impl Runner {
             }
         };
         let process = Process::Client(self.workers[w].process);
-        let invoke_index = self.history.invoke(now, process, op.f, op.value.clone(), op.is_final);
+        let invoke_index = self
+            .history
+            .invoke(now, process, op.f, op.value.clone(), op.is_final);
         let body = self.workload.request(&op);
         let deadline = now + self.workload.rpc_timeout_ms(&self.opts) * MS;
         let node = self.workers[w].node;
@@ -493,7 +516,8 @@ impl Runner {
             return;
         };
         let indeterminate = completion.typ == OpType::Info;
-        self.history.complete(now, inflight.invoke_index, completion);
+        self.history
+            .complete(now, inflight.invoke_index, completion);
         if indeterminate {
             let worker = &mut self.workers[w];
             worker.process += self.opts.concurrency as u64;
@@ -505,13 +529,10 @@ impl Runner {
 
     /// A message reached a client: match it with the outstanding request.
     fn on_client_message(&mut self, now: u64, msg: &NetMessage) {
-        let in_reply_to = msg.body.get("in_reply_to").and_then(|v| {
-            if v.is_u64() {
-                v.as_u64()
-            } else {
-                None
-            }
-        });
+        let in_reply_to =
+            msg.body
+                .get("in_reply_to")
+                .and_then(|v| if v.is_u64() { v.as_u64() } else { None });
         let Some(conn) = self.clients.get_mut(&msg.dest) else {
             return;
         };
@@ -578,9 +599,15 @@ impl Runner {
     }
 
     fn setup_done(&self) -> bool {
-        self.clients
-            .values()
-            .all(|c| !matches!(c.waiting, Some(Waiting { owner: Owner::Setup(_), .. })))
+        self.clients.values().all(|c| {
+            !matches!(
+                c.waiting,
+                Some(Waiting {
+                    owner: Owner::Setup(_),
+                    ..
+                })
+            )
+        })
     }
 
     /// Times out every request whose deadline has passed.
@@ -661,24 +688,30 @@ impl Runner {
 /// a JSON object with string `src` and `dest`, an object (or null) `body`,
 /// an optional integer `id`, and nothing else.
 pub fn parse_envelope(line: &str) -> Result<(String, String, Map<String, Value>), String> {
-    let value: Value = serde_json::from_str(line)
-        .map_err(|e| format!("not well-formed JSON ({e})"))?;
+    let value: Value =
+        serde_json::from_str(line).map_err(|e| format!("not well-formed JSON ({e})"))?;
     let Value::Object(mut top) = value else {
         return Err("not a JSON object".into());
     };
     for key in top.keys() {
         if !matches!(key.as_str(), "src" | "dest" | "body" | "id") {
-            return Err(format!("malformed network message: unexpected top-level key {key:?}"));
+            return Err(format!(
+                "malformed network message: unexpected top-level key {key:?}"
+            ));
         }
     }
     if let Some(id) = top.get("id") {
         if !(id.is_u64() || id.is_i64()) {
-            return Err(format!("malformed network message: id must be an integer, got {id}"));
+            return Err(format!(
+                "malformed network message: id must be an integer, got {id}"
+            ));
         }
     }
     let field = |top: &mut Map<String, Value>, k: &str| match top.remove(k) {
         Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(format!("malformed network message: {k} must be a string, got {other}")),
+        Some(other) => Err(format!(
+            "malformed network message: {k} must be a string, got {other}"
+        )),
         None => Err(format!("malformed network message: missing {k}")),
     };
     let src = field(&mut top, "src")?;
@@ -686,7 +719,11 @@ pub fn parse_envelope(line: &str) -> Result<(String, String, Map<String, Value>)
     let body = match top.remove("body") {
         Some(Value::Object(b)) => b,
         Some(Value::Null) => Map::new(),
-        Some(other) => return Err(format!("malformed network message: body must be an object, got {other}")),
+        Some(other) => {
+            return Err(format!(
+                "malformed network message: body must be an object, got {other}"
+            ))
+        }
         None => return Err("malformed network message: missing body".into()),
     };
     Ok((src, dest, body))

@@ -30,7 +30,12 @@ fn correct_unique_ids_pass_under_partitions_with_total_availability() {
     let out = run(&o);
     assert_eq!(out.exit_code(), 0, "{:#}", out.results);
     assert_eq!(out.results["availability"]["ok-fraction"], 1.0);
-    assert!(out.results["workload"]["acknowledged-count"].as_u64().unwrap_or(0) > 500);
+    assert!(
+        out.results["workload"]["acknowledged-count"]
+            .as_u64()
+            .unwrap_or(0)
+            > 500
+    );
 }
 
 #[test]
@@ -38,7 +43,9 @@ fn altered_echo_payload_is_caught() {
     let out = run(&options("echo", "faulty-echo-altered", 1));
     assert_eq!(out.verdict, Validity::False);
     assert_eq!(out.exit_code(), 1);
-    let errors = out.results["workload"]["errors"].as_array().expect("errors list");
+    let errors = out.results["workload"]["errors"]
+        .as_array()
+        .expect("errors list");
     assert!(!errors.is_empty());
     assert_eq!(errors[0][0], "Expected a message with :echo");
 }
@@ -49,7 +56,12 @@ fn colliding_ids_are_caught_as_duplicates() {
     o.rate = 200.0;
     let out = run(&o);
     assert_eq!(out.verdict, Validity::False);
-    assert!(out.results["workload"]["duplicated-count"].as_u64().unwrap_or(0) > 0);
+    assert!(
+        out.results["workload"]["duplicated-count"]
+            .as_u64()
+            .unwrap_or(0)
+            > 0
+    );
 }
 
 #[test]
@@ -59,8 +71,14 @@ fn a_node_that_crashes_mid_run_ends_the_run_in_an_error_naming_it() {
     let out = run(&o);
     assert_eq!(out.exit_code(), 255);
     let error = out.error.as_deref().unwrap_or("");
-    assert!(error.contains("Node n0 crashed with exit status 3"), "{error}");
-    assert!(error.contains("giving up after 3 messages"), "stderr tail shown: {error}");
+    assert!(
+        error.contains("Node n0 crashed with exit status 3"),
+        "{error}"
+    );
+    assert!(
+        error.contains("giving up after 3 messages"),
+        "stderr tail shown: {error}"
+    );
     // The history is still checked: three echoes succeeded, then timeouts.
     assert_eq!(out.results["stats"]["ok-count"], 3);
 }
@@ -72,14 +90,21 @@ fn garbage_on_stdout_stops_the_node_as_in_maelstrom() {
     assert_eq!(out.results["stats"]["ok-count"], 0);
     let log = console(&out);
     assert!(log.contains("not well-formed JSON"), "{log}");
-    assert!(log.contains("DEBUG got an echo request"), "offending line shown: {log}");
+    assert!(
+        log.contains("DEBUG got an echo request"),
+        "offending line shown: {log}"
+    );
 }
 
 #[test]
 fn replies_to_a_closed_client_are_refused_loudly() {
     let out = run(&options("echo", "faulty-wrong-client", 1));
     assert_eq!(out.verdict, Validity::False);
-    assert!(console(&out).contains("Invalid dest \"c0\""), "{}", console(&out));
+    assert!(
+        console(&out).contains("Invalid dest \"c0\""),
+        "{}",
+        console(&out)
+    );
 }
 
 #[test]
@@ -88,7 +113,10 @@ fn a_reply_with_an_extra_key_is_malformed() {
     assert_eq!(out.verdict, Validity::False, "no op succeeds");
     let exceptions = &out.results["exceptions"]["exceptions"];
     assert!(
-        exceptions[0]["class"].as_str().unwrap_or("").contains("Malformed RPC response"),
+        exceptions[0]["class"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Malformed RPC response"),
         "{exceptions}"
     );
 }

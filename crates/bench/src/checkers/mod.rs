@@ -76,7 +76,11 @@ pub fn stats(history: &History) -> Value {
     }
     let mut total = Counts::default();
     let mut by_f: BTreeMap<&str, Counts> = BTreeMap::new();
-    for op in history.ops().iter().filter(|o| o.is_client() && o.typ != OpType::Invoke) {
+    for op in history
+        .ops()
+        .iter()
+        .filter(|o| o.is_client() && o.typ != OpType::Invoke)
+    {
         total.add(op);
         by_f.entry(&op.f).or_default().add(op);
     }
@@ -168,7 +172,13 @@ pub fn quantiles<T: Copy>(sorted: &[T], show: impl Fn(T) -> Value) -> Value {
         return Value::Object(m);
     }
     let n = sorted.len();
-    for (name, p) in [("0", 0.0), ("0.5", 0.5), ("0.95", 0.95), ("0.99", 0.99), ("1", 1.0)] {
+    for (name, p) in [
+        ("0", 0.0),
+        ("0.5", 0.5),
+        ("0.95", 0.95),
+        ("0.99", 0.99),
+        ("1", 1.0),
+    ] {
         let i = ((n as f64 * p).floor() as usize).min(n - 1);
         m.insert(name.into(), show(sorted[i]));
     }
@@ -182,7 +192,10 @@ pub fn compose(history: &History, opts: &TestOptions, net: Value, workload: Valu
     results.insert("timeline".into(), json!({"valid?": true}));
     results.insert("exceptions".into(), exceptions(history));
     results.insert("stats".into(), stats(history));
-    results.insert("availability".into(), availability(history, opts.availability));
+    results.insert(
+        "availability".into(),
+        availability(history, opts.availability),
+    );
     results.insert("net".into(), net);
     results.insert("workload".into(), workload);
     let verdict = results
@@ -213,8 +226,14 @@ mod tests {
         assert_eq!(s["info-count"], 1);
         assert_eq!(availability(&h, None)["valid?"], true);
         assert_eq!(availability(&h, Some(Availability::Total))["valid?"], false);
-        assert_eq!(availability(&h, Some(Availability::AtLeast(0.5)))["valid?"], true);
-        assert_eq!(availability(&h, Some(Availability::AtLeast(0.6)))["valid?"], false);
+        assert_eq!(
+            availability(&h, Some(Availability::AtLeast(0.5)))["valid?"],
+            true
+        );
+        assert_eq!(
+            availability(&h, Some(Availability::AtLeast(0.6)))["valid?"],
+            false
+        );
     }
 
     #[test]

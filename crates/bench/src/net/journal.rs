@@ -110,9 +110,7 @@ impl Journal {
 
     /// `:net` as in results.edn; `op_count` is the number of client invocations.
     pub fn stats(&self, op_count: u64) -> Value {
-        let per_op = |c: &Counts| {
-            (op_count > 0).then(|| c.msg_count as f64 / op_count as f64)
-        };
+        let per_op = |c: &Counts| (op_count > 0).then(|| c.msg_count as f64 / op_count as f64);
         let with_per_op = |c: &Counts| {
             let mut v = serde_json::to_value(c).unwrap_or_default();
             if let (Some(x), Value::Object(m)) = (per_op(c), &mut v) {

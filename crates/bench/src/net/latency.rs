@@ -41,7 +41,11 @@ mod tests {
     #[test]
     fn clients_are_instant_and_distributions_have_their_mean() {
         let mut rng = Rng::new(3);
-        for dist in [LatencyDist::Constant, LatencyDist::Uniform, LatencyDist::Exponential] {
+        for dist in [
+            LatencyDist::Constant,
+            LatencyDist::Uniform,
+            LatencyDist::Exponential,
+        ] {
             let l = Latency { mean_ms: 100, dist };
             assert_eq!(l.draw(&mut rng, "c1", "n0"), 0);
             assert_eq!(l.draw(&mut rng, "n0", "c1"), 0);
@@ -50,7 +54,10 @@ mod tests {
             let mean_ms = sum as f64 / n as f64 / 1e6;
             assert!((mean_ms - 100.0).abs() < 5.0, "{dist:?} mean {mean_ms}");
         }
-        let uniform = Latency { mean_ms: 10, dist: LatencyDist::Uniform };
+        let uniform = Latency {
+            mean_ms: 10,
+            dist: LatencyDist::Uniform,
+        };
         assert!((0..1000).all(|_| uniform.draw(&mut rng, "n0", "seq-kv") < 20_000_000));
     }
 }

@@ -121,7 +121,8 @@ impl Network {
     pub fn register(&mut self, id: &str, kind: Kind) {
         self.registered.insert(id.to_string(), kind);
         if kind != Kind::Client && !self.consumer_of.contains_key(id) {
-            self.consumer_of.insert(id.to_string(), self.consumers.len());
+            self.consumer_of
+                .insert(id.to_string(), self.consumers.len());
             self.consumers.push(Consumer {
                 kind,
                 queue: BinaryHeap::new(),
@@ -287,9 +288,12 @@ mod tests {
     #[test]
     fn constant_latency_is_fifo_and_clients_are_instant() {
         let mut n = net(100);
-        n.send(0, "n0".into(), "n1".into(), body(1)).expect("registered");
-        n.send(10 * MS, "n0".into(), "n1".into(), body(2)).expect("registered");
-        n.send(20 * MS, "n1".into(), "c1".into(), body(3)).expect("registered");
+        n.send(0, "n0".into(), "n1".into(), body(1))
+            .expect("registered");
+        n.send(10 * MS, "n0".into(), "n1".into(), body(2))
+            .expect("registered");
+        n.send(20 * MS, "n1".into(), "c1".into(), body(3))
+            .expect("registered");
         assert_eq!(n.take_deliveries().len(), 1, "client reply is instant");
         n.advance(99 * MS);
         assert!(n.take_deliveries().is_empty());
@@ -303,12 +307,18 @@ mod tests {
     #[test]
     fn head_of_line_blocking_holds_client_requests_behind_the_head() {
         let mut n = net(100);
-        n.send(0, "n0".into(), "n1".into(), body(1)).expect("registered");
+        n.send(0, "n0".into(), "n1".into(), body(1))
+            .expect("registered");
         // A client request with zero latency waits until the head is delivered.
-        n.send(MS, "c1".into(), "n1".into(), body(2)).expect("registered");
+        n.send(MS, "c1".into(), "n1".into(), body(2))
+            .expect("registered");
         assert!(n.take_deliveries().is_empty());
         n.advance(100 * MS);
-        let order: Vec<_> = n.take_deliveries().iter().map(|d| d.msg.body["i"].clone()).collect();
+        let order: Vec<_> = n
+            .take_deliveries()
+            .iter()
+            .map(|d| d.msg.body["i"].clone())
+            .collect();
         assert_eq!(order, vec![Value::from(1), Value::from(2)]);
     }
 
@@ -316,19 +326,27 @@ mod tests {
     fn partition_is_checked_when_the_consumer_takes_the_message() {
         let mut n = net(100);
         // Taken at send time (idle consumer), so a later partition does not drop it.
-        n.send(0, "n0".into(), "n1".into(), body(1)).expect("registered");
+        n.send(0, "n0".into(), "n1".into(), body(1))
+            .expect("registered");
         let grudge: Grudge = [("n1".to_string(), ["n0".to_string()].into())].into();
         n.partition(&grudge);
-        n.send(MS, "n0".into(), "n1".into(), body(2)).expect("registered");
-        n.send(MS, "c1".into(), "n1".into(), body(3)).expect("registered");
+        n.send(MS, "n0".into(), "n1".into(), body(2))
+            .expect("registered");
+        n.send(MS, "c1".into(), "n1".into(), body(3))
+            .expect("registered");
         n.advance(200 * MS);
-        let got: Vec<_> = n.take_deliveries().iter().map(|d| d.msg.body["i"].clone()).collect();
+        let got: Vec<_> = n
+            .take_deliveries()
+            .iter()
+            .map(|d| d.msg.body["i"].clone())
+            .collect();
         assert_eq!(got, vec![Value::from(1), Value::from(3)]);
         let stats = n.journal().stats(1);
         assert_eq!(stats["servers"]["send-count"], 2);
         assert_eq!(stats["servers"]["recv-count"], 1);
         n.heal();
-        n.send(300 * MS, "n0".into(), "n1".into(), body(4)).expect("registered");
+        n.send(300 * MS, "n0".into(), "n1".into(), body(4))
+            .expect("registered");
         n.advance(400 * MS);
         assert_eq!(n.take_deliveries().len(), 1);
     }

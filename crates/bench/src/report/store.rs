@@ -38,26 +38,41 @@ pub fn write_run(
     let pretty = serde_json::to_string_pretty(results).unwrap_or_default();
     fs::write(dir.join("results.json"), pretty + "\n").map_err(|e| io("results.json", e))?;
 
-    let mut h = BufWriter::new(File::create(dir.join("history.jsonl")).map_err(|e| io("history", e))?);
-    runner.history().write_jsonl(&mut h).map_err(|e| io("history", e))?;
+    let mut h =
+        BufWriter::new(File::create(dir.join("history.jsonl")).map_err(|e| io("history", e))?);
+    runner
+        .history()
+        .write_jsonl(&mut h)
+        .map_err(|e| io("history", e))?;
     h.flush().map_err(|e| io("history", e))?;
 
-    let mut txt = BufWriter::new(File::create(dir.join("history.txt")).map_err(|e| io("history.txt", e))?);
+    let mut txt =
+        BufWriter::new(File::create(dir.join("history.txt")).map_err(|e| io("history.txt", e))?);
     for op in runner.history().ops() {
         let process = serde_json::to_value(op.process).unwrap_or_default();
         let typ = serde_json::to_value(op.typ).unwrap_or_default();
         let error = op.error.as_ref().map(|e| e.to_string()).unwrap_or_default();
-        writeln!(txt, "{process}\t{}\t{}\t{}\t{error}", typ.as_str().unwrap_or(""), op.f, op.value)
-            .map_err(|e| io("history.txt", e))?;
+        writeln!(
+            txt,
+            "{process}\t{}\t{}\t{}\t{error}",
+            typ.as_str().unwrap_or(""),
+            op.f,
+            op.value
+        )
+        .map_err(|e| io("history.txt", e))?;
     }
     txt.flush().map_err(|e| io("history.txt", e))?;
 
     let journal = runner.network().journal();
-    let mut j = BufWriter::new(File::create(dir.join("net-journal.jsonl")).map_err(|e| io("journal", e))?);
+    let mut j =
+        BufWriter::new(File::create(dir.join("net-journal.jsonl")).map_err(|e| io("journal", e))?);
     journal.write_jsonl(&mut j).map_err(|e| io("journal", e))?;
     j.flush().map_err(|e| io("journal", e))?;
-    fs::write(dir.join("messages.svg"), super::lamport::render(journal.events()))
-        .map_err(|e| io("messages.svg", e))?;
+    fs::write(
+        dir.join("messages.svg"),
+        super::lamport::render(journal.events()),
+    )
+    .map_err(|e| io("messages.svg", e))?;
 
     let test = json!({
         "workload": opts.workload,
@@ -74,14 +89,21 @@ pub fn write_run(
         "seed": opts.seed,
         "replay": replay_command(opts),
     });
-    fs::write(dir.join("test.json"), serde_json::to_string_pretty(&test).unwrap_or_default())
-        .map_err(|e| io("test.json", e))?;
-    fs::write(dir.join("jepsen.log"), console.join("\n") + "\n").map_err(|e| io("jepsen.log", e))?;
+    fs::write(
+        dir.join("test.json"),
+        serde_json::to_string_pretty(&test).unwrap_or_default(),
+    )
+    .map_err(|e| io("test.json", e))?;
+    fs::write(dir.join("jepsen.log"), console.join("\n") + "\n")
+        .map_err(|e| io("jepsen.log", e))?;
 
     if let Some(run_name) = dir.file_name() {
         let workload_dir = dir.parent().unwrap_or(dir);
         relink(&workload_dir.join("latest"), Path::new(run_name));
-        relink(&opts.store.join("latest"), &Path::new(&opts.workload).join(run_name));
+        relink(
+            &opts.store.join("latest"),
+            &Path::new(&opts.workload).join(run_name),
+        );
     }
     Ok(())
 }
@@ -100,7 +122,10 @@ pub fn replay_command(opts: &TestOptions) -> String {
         opts.seed
     );
     if opts.nemesis_partition {
-        cmd += &format!(" --nemesis partition --nemesis-interval {}", opts.nemesis_interval_s);
+        cmd += &format!(
+            " --nemesis partition --nemesis-interval {}",
+            opts.nemesis_interval_s
+        );
     }
     cmd
 }
@@ -113,7 +138,9 @@ fn relink(link: &Path, target: &Path) {
 
 /// `yyyyMMddTHHmmss.SSS+0000`, like Maelstrom's store folders (UTC).
 fn timestamp() -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let secs = now.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

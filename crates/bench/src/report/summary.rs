@@ -26,7 +26,10 @@ pub fn print(opts: &TestOptions, results: &Value, dir: &Path) {
             println!("  latency ms    {what:<14} {}", compact(q));
         }
     }
-    println!("  seed          {} (replay with --seed {})", opts.seed, opts.seed);
+    println!(
+        "  seed          {} (replay with --seed {})",
+        opts.seed, opts.seed
+    );
 }
 
 /// One line per checker: scalars and small maps, big lists as counts.
@@ -45,5 +48,6 @@ fn compact(v: &Value) -> String {
 }
 
 fn fmt_num(v: &Value) -> String {
-    v.as_f64().map_or_else(|| "n/a".into(), |x| format!("{x:.3}"))
+    v.as_f64()
+        .map_or_else(|| "n/a".into(), |x| format!("{x:.3}"))
 }

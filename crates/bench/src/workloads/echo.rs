@@ -42,7 +42,12 @@ impl Workload for Echo {
                 let done = done.filter(|d| matches!(d.typ, OpType::Ok | OpType::Fail))?;
                 let echoed = done.value.get("echo");
                 (echoed != Some(&invoke.value)).then(|| {
-                    json!(["Expected a message with :echo", invoke.value, "But received", done.value])
+                    json!([
+                        "Expected a message with :echo",
+                        invoke.value,
+                        "But received",
+                        done.value
+                    ])
                 })
             })
             .collect();
@@ -60,14 +65,26 @@ mod tests {
         let opts = TestOptions::new("echo", "x", 1);
         let good = history(&[
             (0, OpType::Invoke, "echo", json!("Please echo 1"), 0),
-            (0, OpType::Ok, "echo", json!({"type":"echo_ok","echo":"Please echo 1","in_reply_to":1}), 1),
+            (
+                0,
+                OpType::Ok,
+                "echo",
+                json!({"type":"echo_ok","echo":"Please echo 1","in_reply_to":1}),
+                1,
+            ),
             (0, OpType::Invoke, "echo", json!("Please echo 2"), 2),
             (0, OpType::Info, "echo", Value::Null, 3),
         ]);
         assert_eq!(Echo.check(&good, &opts)["valid?"], true);
         let bad = history(&[
             (0, OpType::Invoke, "echo", json!("Please echo 1"), 0),
-            (0, OpType::Ok, "echo", json!({"type":"echo_ok","echo":"Please echo 7"}), 1),
+            (
+                0,
+                OpType::Ok,
+                "echo",
+                json!({"type":"echo_ok","echo":"Please echo 7"}),
+                1,
+            ),
             (1, OpType::Invoke, "echo", json!("Please echo 2"), 0),
             (1, OpType::Fail, "echo", Value::Null, 1),
         ]);

@@ -108,7 +108,10 @@ pub fn build(name: &str, _opts: &TestOptions) -> Result<Box<dyn Workload>, Strin
 }
 
 /// A request body `{"type": kind, ..fields}`.
-pub fn body(kind: &str, fields: impl IntoIterator<Item = (&'static str, Value)>) -> Map<String, Value> {
+pub fn body(
+    kind: &str,
+    fields: impl IntoIterator<Item = (&'static str, Value)>,
+) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("type".into(), Value::from(kind));
     for (k, v) in fields {

@@ -42,14 +42,20 @@ impl Workload for UniqueIds {
     fn check(&self, history: &History, _opts: &TestOptions) -> Value {
         let ops = history.ops().iter().filter(|o| o.is_client());
         let attempted = ops.clone().filter(|o| o.typ == OpType::Invoke).count();
-        let ids: Vec<&Value> = ops.filter(|o| o.typ == OpType::Ok).map(|o| &o.value).collect();
+        let ids: Vec<&Value> = ops
+            .filter(|o| o.typ == OpType::Ok)
+            .map(|o| &o.value)
+            .collect();
         // serde_json maps are sorted, so the compact text is a canonical key.
         let mut counts: HashMap<String, (usize, &Value)> = HashMap::new();
         for id in &ids {
             counts.entry(id.to_string()).or_insert((0, id)).0 += 1;
         }
         let mut dups: Vec<(usize, &Value)> = counts.into_values().filter(|(n, _)| *n > 1).collect();
-        dups.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.to_string().cmp(&b.1.to_string())));
+        dups.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| a.1.to_string().cmp(&b.1.to_string()))
+        });
         let duplicated_count = dups.len();
         let duplicated: Vec<Value> = dups.iter().take(48).map(|(n, id)| json!([id, n])).collect();
         let mut result = json!({
@@ -63,7 +69,11 @@ impl Workload for UniqueIds {
             Ok(r) => result["range"] = r,
             // Maelstrom's checker throws on incomparable ids: verdict unknown.
             Err(e) => {
-                result["valid?"] = if duplicated_count > 0 { json!(false) } else { json!("unknown") };
+                result["valid?"] = if duplicated_count > 0 {
+                    json!(false)
+                } else {
+                    json!("unknown")
+                };
                 result["error"] = json!(e);
             }
         }
