@@ -176,11 +176,21 @@ pub mod build {
 
     /// `(process, type, f, value, time_ms)` rows → a history.
     pub fn history(rows: &[(u64, OpType, &str, Value, u64)]) -> History {
+        let ns: Vec<_> = rows
+            .iter()
+            .map(|(p, typ, f, value, ms)| (*p, *typ, *f, value.clone(), ms * 1_000_000))
+            .collect();
+        history_ns(&ns)
+    }
+
+    /// `(process, type, f, value, time_ns)` rows → a history, for tests whose
+    /// figures depend on sub-millisecond times.
+    pub fn history_ns(rows: &[(u64, OpType, &str, Value, u64)]) -> History {
         let mut h = History::default();
-        for (p, typ, f, value, ms) in rows {
+        for (p, typ, f, value, ns) in rows {
             h.push(Op {
                 index: 0,
-                time: ms * 1_000_000,
+                time: *ns,
                 typ: *typ,
                 process: Process::Client(*p),
                 f: f.to_string(),

@@ -2,5 +2,6 @@
 //! logic (pure, testable in-process); `src/bin/` has a three-line binary per
 //! workload that runs it on stdio, ready for `maelstrom test --bin`.
 
+pub mod broadcast;
 pub mod echo;
 pub mod unique_ids;

@@ -2,6 +2,8 @@
 //! `exceptions`, `perf` — and the composition of all results into the
 //! top-level verdict, exactly as Maelstrom's results.edn is built.
 
+pub mod set_full;
+
 use crate::history::{History, Op, OpType};
 use crate::opts::{Availability, TestOptions};
 use serde_json::{json, Map, Value};

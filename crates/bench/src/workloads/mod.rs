@@ -2,7 +2,9 @@
 //! generator, how its client phrases requests and reads replies, and its
 //! checker. The run loop (`crate::runner`) is shared by all of them.
 
+pub mod broadcast;
 pub mod echo;
+pub mod topology;
 pub mod unique_ids;
 
 use crate::client::{ErrorPolicy, Schema};
@@ -93,8 +95,10 @@ pub const ALL: &[&str] = &[
 ];
 
 /// Builds the workload `name`, or says why it cannot.
-pub fn build(name: &str, _opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
+pub fn build(name: &str, opts: &TestOptions) -> Result<Box<dyn Workload>, String> {
     match name {
+        "broadcast" => Ok(Box::new(broadcast::SetWorkload::broadcast(opts))),
+        "g-set" => Ok(Box::new(broadcast::SetWorkload::g_set())),
         "echo" => Ok(Box::new(echo::Echo)),
         "unique-ids" => Ok(Box::new(unique_ids::UniqueIds)),
         other if ALL.contains(&other) => Err(format!(

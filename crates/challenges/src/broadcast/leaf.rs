@@ -1,0 +1,149 @@
+//! A leaf: sends its clients' new values to the hub at most once per round,
+//! in a slot placed so that its `up` arrives just before the hub's next beat
+//! (the hub reports how early each `up` arrived, and the leaf shifts its slot
+//! by the difference). It keeps each value until the hub echoes it back —
+//! the implicit acknowledgement — and retries once per round while it hears
+//! nothing, which is what carries values across partitions.
+
+use super::{with_leaf, Broadcast, Msg, Profile, UpTiming};
+use glomers_node::{Ctx, TimerId};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub struct Leaf {
+    hub: String,
+    /// Our clients' values the hub has not echoed back yet.
+    unconfirmed: Vec<Value>,
+    /// Length of the hub's log we hold (our acknowledgement).
+    seen_upto: usize,
+    /// Arrival of the hub's latest `down`: beats are `round` apart from it.
+    beat: Option<Duration>,
+    /// Where our slot sits after a beat, in `[0, round)`, once the hub has
+    /// told us how early one of our `up`s arrived.
+    lead: Option<Duration>,
+    /// The pending send and when it fires.
+    timer: Option<(TimerId, Duration)>,
+    ack_requested: bool,
+}
+
+impl Leaf {
+    pub fn new(hub: String) -> Self {
+        Self {
+            hub,
+            unconfirmed: Vec::new(),
+            seen_upto: 0,
+            beat: None,
+            lead: None,
+            timer: None,
+            ack_requested: false,
+        }
+    }
+
+    /// A new value from one of our clients.
+    pub fn on_own_value(&mut self, ctx: &mut Ctx<Broadcast>, profile: &Profile, value: Value) {
+        self.unconfirmed.push(value);
+        self.schedule(ctx, profile);
+    }
+
+    /// A `down` from the hub reached us.
+    pub fn on_down(
+        &mut self,
+        ctx: &mut Ctx<Broadcast>,
+        profile: &Profile,
+        values: &[Value],
+        upto: usize,
+        want_ack: bool,
+        timing: Option<UpTiming>,
+    ) {
+        let now = ctx.now();
+        self.beat = Some(now);
+        if let Some(UpTiming { sent_ms, early_ms }) = timing {
+            let (sent, early) = (
+                Duration::from_millis(sent_ms),
+                Duration::from_millis(early_ms),
+            );
+            // Our `up` sent at `sent` reached the hub `early` before the beat
+            // that reaches us `now`, so two hops take `now - sent - early`.
+            // An `up` sent at `sent + early - margin + round` arrives `margin`
+            // before the next beat; as an offset from beats, modulo a round.
+            let round = profile.round.as_nanos().max(1) as i128;
+            let ideal = sent.as_nanos() as i128 + early.as_nanos() as i128 + round
+                - profile.margin.as_nanos() as i128;
+            let lead = (ideal - now.as_nanos() as i128).rem_euclid(round);
+            self.lead = Some(Duration::from_nanos(lead as u64));
+        }
+        self.seen_upto = self.seen_upto.max(upto);
+        let echoed: HashSet<String> = values.iter().map(Value::to_string).collect();
+        self.unconfirmed
+            .retain(|v| !echoed.contains(&v.to_string()));
+        self.ack_requested |= want_ack;
+        // Re-place any pending send (a retry, or a slot computed from an older
+        // beat) on the new beat.
+        if let Some((t, _)) = self.timer.take() {
+            ctx.cancel_timer(t);
+        }
+        self.schedule(ctx, profile);
+    }
+
+    /// Our first slot at or after `now`. Until the hub's feedback has placed
+    /// our slot, send at once: the reply tells us where the slot is.
+    fn next_slot(&self, now: Duration, profile: &Profile) -> Duration {
+        let (Some(beat), Some(lead)) = (self.beat, self.lead) else {
+            return now;
+        };
+        let mut slot = beat + lead;
+        while slot < now {
+            slot += profile.round;
+        }
+        slot
+    }
+
+    /// Makes sure a send is pending in our next slot if there is anything to
+    /// send (a later retry is brought forward; an earlier send is kept).
+    fn schedule(&mut self, ctx: &mut Ctx<Broadcast>, profile: &Profile) {
+        if self.unconfirmed.is_empty() && !self.ack_requested {
+            return;
+        }
+        let at = self.next_slot(ctx.now(), profile);
+        if self.timer.is_some_and(|(_, pending)| pending <= at) {
+            return;
+        }
+        if let Some((t, _)) = self.timer.take() {
+            ctx.cancel_timer(t);
+        }
+        self.send_at(ctx, at);
+    }
+
+    fn send_at(&mut self, ctx: &mut Ctx<Broadcast>, at: Duration) {
+        let id = ctx.after(at.saturating_sub(ctx.now()), |node, ctx| {
+            with_leaf(node, |leaf, profile| leaf.send_up(ctx, profile))
+        });
+        self.timer = Some((id, at));
+    }
+
+    fn send_up(&mut self, ctx: &mut Ctx<Broadcast>, profile: &Profile) {
+        self.timer = None;
+        if self.unconfirmed.is_empty() && !self.ack_requested {
+            return;
+        }
+        ctx.send(
+            &self.hub,
+            Msg::Up {
+                values: self.unconfirmed.clone(),
+                ack: self.seen_upto,
+                sent_ms: ctx.now().as_millis() as u64,
+            },
+        );
+        self.ack_requested = false;
+        if !self.unconfirmed.is_empty() {
+            // The confirming `down` comes within about a round; retry in a
+            // slot well after that unless it does (the `up` or the `down`
+            // was lost to a partition).
+            let now = ctx.now();
+            let retry = self.next_slot(now + profile.round * 3 / 2, profile);
+            self.send_at(ctx, retry);
+        }
+    }
+}
