@@ -39,7 +39,9 @@ fn compact(v: &Value) -> String {
     };
     map.iter()
         .map(|(k, v)| match v {
-            Value::Array(a) if a.len() > 8 => format!("{k} [{} items]", a.len()),
+            Value::Array(a) if a.len() > 8 || a.iter().any(|x| x.is_object() || x.is_array()) => {
+                format!("{k} [{} items]", a.len())
+            }
             Value::Object(o) if o.len() > 8 => format!("{k} {{{} keys}}", o.len()),
             _ => format!("{k} {v}"),
         })
