@@ -3,6 +3,7 @@
 //! A native, Maelstrom-compatible test bench. Where things live:
 //! - [`runner`]: the sans-IO core of one run (phases, workers, nemesis);
 //! - [`net`]: where messages are routed, latency drawn, partitions applied;
+//! - [`services`]: `lin-kv`, `seq-kv`, `lww-kv`, `lin-tso`;
 //! - [`workloads`]: each workload's generator, client rules and checker;
 //! - [`checkers`]: checkers shared by all workloads and the verdict;
 //! - [`client`]: how replies become history completions;
@@ -23,4 +24,5 @@ pub mod report;
 pub mod rng;
 pub mod run;
 pub mod runner;
+pub mod services;
 pub mod workloads;

@@ -12,6 +12,7 @@ use crate::net::partition::{grudge_value, PartitionSpec};
 use crate::net::{Delivery, Kind, Network};
 use crate::opts::TestOptions;
 use crate::rng::Rng;
+use crate::services::{self, Service};
 use crate::workloads::{OpSpec, Workload};
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
@@ -93,6 +94,9 @@ pub struct Runner {
     workload: Box<dyn Workload>,
     rng: Rng,
     net: Network,
+    services: Vec<Box<dyn Service>>,
+    /// Randomness of the services (seq-kv staleness, lww-kv replicas).
+    service_rng: Rng,
     history: History,
     nodes: Vec<NodeState>,
     clients: HashMap<String, ClientConn>,
@@ -126,6 +130,11 @@ impl Runner {
                 }
             })
             .collect();
+        let services = services::all();
+        for (i, s) in services.iter().enumerate() {
+            net.register(s.name(), Kind::Service(i));
+        }
+        let service_rng = rng.fork();
         let workers = (0..opts.concurrency)
             .map(|i| Worker {
                 node: i % nodes.len().max(1),
@@ -141,6 +150,8 @@ impl Runner {
             workload,
             rng,
             net,
+            services,
+            service_rng,
             history: History::default(),
             nodes,
             clients: HashMap::new(),
@@ -670,9 +681,32 @@ impl Runner {
                 match d.to {
                     Kind::Node(i) => self.to_nodes.push((i, d.msg)),
                     Kind::Client => self.on_client_message(now, &d.msg),
-                    Kind::Service(_) => {}
+                    Kind::Service(i) => self.on_service_message(now, i, &d.msg),
                 }
             }
+        }
+    }
+
+    /// A service handles a request and replies through the network.
+    fn on_service_message(&mut self, now: u64, service: usize, msg: &NetMessage) {
+        let reply = self.services[service].handle(&msg.src, &msg.body, &mut self.service_rng);
+        match reply {
+            Some(result) => {
+                let body = services::reply_body(result, &msg.body);
+                let name = self.services[service].name().to_string();
+                // The requester may be a client that closed meanwhile; Maelstrom's
+                // service thread then fails that one reply and carries on.
+                if let Ok(sent) = self.net.send(now, name, msg.src.clone(), body) {
+                    if self.opts.log_net_send {
+                        self.log.push(format!(":send {}", sent.to_line()));
+                    }
+                }
+            }
+            None => self.log.push(format!(
+                "Error in service worker! {} cannot handle {} (no reply sent)",
+                self.services[service].name(),
+                msg.to_line()
+            )),
         }
     }
 

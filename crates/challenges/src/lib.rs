@@ -3,5 +3,6 @@
 //! workload that runs it on stdio, ready for `maelstrom test --bin`.
 
 pub mod broadcast;
+pub mod counter;
 pub mod echo;
 pub mod unique_ids;

@@ -3,6 +3,7 @@
 //! checker. The run loop (`crate::runner`) is shared by all of them.
 
 pub mod broadcast;
+pub mod counter;
 pub mod echo;
 pub mod topology;
 pub mod unique_ids;
@@ -99,6 +100,8 @@ pub fn build(name: &str, opts: &TestOptions) -> Result<Box<dyn Workload>, String
     match name {
         "broadcast" => Ok(Box::new(broadcast::SetWorkload::broadcast(opts))),
         "g-set" => Ok(Box::new(broadcast::SetWorkload::g_set())),
+        "g-counter" => Ok(Box::new(counter::Counter::grow_only())),
+        "pn-counter" => Ok(Box::new(counter::Counter::pn())),
         "echo" => Ok(Box::new(echo::Echo)),
         "unique-ids" => Ok(Box::new(unique_ids::UniqueIds)),
         other if ALL.contains(&other) => Err(format!(
