@@ -73,6 +73,13 @@ const SET_FIGURES: &[(&str, &[&str])] = &[
     ("msgs/op", SERVER_MSGS),
 ];
 
+fn g_counter(o: &mut TestOptions) {
+    *o = TestOptions::new("g-counter", o.bin.clone(), 3);
+    o.time_limit_s = 20;
+    o.rate = 100.0;
+    o.nemesis_partition = true;
+}
+
 fn unique_ids(o: &mut TestOptions) {
     *o = TestOptions::new("unique-ids", o.bin.clone(), 3);
     o.time_limit_s = 30;

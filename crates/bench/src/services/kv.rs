@@ -208,3 +208,242 @@ impl Service for LwwKv {
         Some(apply(&mut self.replicas[r], &op, false, false))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn req(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    fn call(s: &mut dyn Service, src: &str, v: Value, rng: &mut Rng) -> Value {
+        Value::Object(s.handle(src, &req(v), rng).unwrap_or_default())
+    }
+
+    #[test]
+    fn lin_kv_semantics_and_error_codes() {
+        let (mut kv, rng) = (LinKv::default(), &mut Rng::new(1));
+        assert_eq!(
+            call(&mut kv, "n0", json!({"type":"read","key":"k"}), rng),
+            json!({"type":"error","code":20,"text":"key does not exist"})
+        );
+        assert_eq!(
+            call(
+                &mut kv,
+                "n0",
+                json!({"type":"cas","key":"k","from":1,"to":2}),
+                rng
+            )["code"],
+            20
+        );
+        assert_eq!(
+            call(
+                &mut kv,
+                "n0",
+                json!({"type":"cas","key":"k","from":1,"to":2,"create_if_not_exists":0}),
+                rng
+            ),
+            json!({"type":"cas_ok"}),
+            "0 is truthy for Clojure"
+        );
+        assert_eq!(
+            call(
+                &mut kv,
+                "n1",
+                json!({"type":"cas","key":"k","from":1,"to":3}),
+                rng
+            ),
+            json!({"type":"error","code":22,"text":"current value 2 is not 1"})
+        );
+        assert_eq!(
+            call(
+                &mut kv,
+                "n1",
+                json!({"type":"cas","key":"k","from":2.0,"to":3}),
+                rng
+            )["code"],
+            22,
+            "2.0 is not 2"
+        );
+        assert_eq!(
+            call(
+                &mut kv,
+                "n1",
+                json!({"type":"write","key":"k","value":"a"}),
+                rng
+            ),
+            json!({"type":"write_ok"})
+        );
+        assert_eq!(
+            call(
+                &mut kv,
+                "n1",
+                json!({"type":"cas","key":"k","from":"b","to":"c"}),
+                rng
+            )["text"],
+            "current value \"a\" is not \"b\""
+        );
+        assert_eq!(
+            call(&mut kv, "n2", json!({"type":"read","key":"k"}), rng)["value"],
+            "a"
+        );
+        assert!(
+            kv.handle("n0", &req(json!({"type":"frob"})), rng).is_none(),
+            "unknown type: no reply"
+        );
+    }
+
+    #[test]
+    fn lin_kv_cas_race_has_exactly_one_winner() {
+        let (mut kv, rng) = (LinKv::default(), &mut Rng::new(2));
+        call(
+            &mut kv,
+            "n0",
+            json!({"type":"write","key":"x","value":0}),
+            rng,
+        );
+        let wins = (0..5)
+            .filter(|i| {
+                call(
+                    &mut kv,
+                    &format!("n{i}"),
+                    json!({"type":"cas","key":"x","from":0,"to":i+1}),
+                    rng,
+                )["type"]
+                    == "cas_ok"
+            })
+            .count();
+        assert_eq!(wins, 1);
+    }
+
+    #[test]
+    fn seq_kv_reads_can_be_stale_but_never_go_backwards() {
+        let mut kv = SeqKv::default();
+        let rng = &mut Rng::new(3);
+        for v in 0..20 {
+            call(
+                &mut kv,
+                "writer",
+                json!({"type":"write","key":"k","value":v}),
+                rng,
+            );
+        }
+        // A fresh reader starts at state 0: it may see anything, including nothing.
+        let mut stale = 0;
+        let mut last_seen = -1;
+        for _ in 0..200 {
+            let r = call(&mut kv, "reader", json!({"type":"read","key":"k"}), rng);
+            let v = r["value"].as_i64().unwrap_or(-1);
+            assert!(v >= last_seen, "went backwards: {v} after {last_seen}");
+            last_seen = v;
+            stale += i64::from(v < 19);
+        }
+        assert!(
+            stale > 0,
+            "a reader behind the newest state sees stale values first"
+        );
+        assert_eq!(last_seen, 19, "repeated reads converge");
+        // A state-changing op moves the client to the newest state.
+        let mut kv = SeqKv::default();
+        for v in 0..10 {
+            call(
+                &mut kv,
+                "writer",
+                json!({"type":"write","key":"k","value":v}),
+                rng,
+            );
+        }
+        call(
+            &mut kv,
+            "reader",
+            json!({"type":"write","key":"scratch","value":1}),
+            rng,
+        );
+        assert_eq!(
+            call(&mut kv, "reader", json!({"type":"read","key":"k"}), rng)["value"],
+            9
+        );
+        // A writer always sees its own writes.
+        assert_eq!(
+            call(&mut kv, "writer", json!({"type":"read","key":"k"}), rng)["value"],
+            9
+        );
+    }
+
+    #[test]
+    fn seq_kv_cas_that_would_succeed_on_a_stale_state_runs_on_the_newest() {
+        let rng = &mut Rng::new(4);
+        let mut failures = 0;
+        for _ in 0..50 {
+            let mut kv = SeqKv::default();
+            call(
+                &mut kv,
+                "a",
+                json!({"type":"write","key":"k","value":1}),
+                rng,
+            );
+            call(
+                &mut kv,
+                "a",
+                json!({"type":"write","key":"k","value":2}),
+                rng,
+            );
+            // b has seen nothing: its cas from 1 may be judged against a past
+            // state, but since it would change it, it re-runs on the newest (2).
+            let r = call(
+                &mut kv,
+                "b",
+                json!({"type":"cas","key":"k","from":1,"to":5}),
+                rng,
+            );
+            assert_ne!(r["type"], "cas_ok", "{r}");
+            failures += 1;
+        }
+        assert_eq!(failures, 50);
+    }
+
+    #[test]
+    fn lww_kv_has_two_unmerged_replicas_and_never_creates() {
+        let (mut kv, rng) = (LwwKv::default(), &mut Rng::new(5));
+        assert_eq!(
+            call(
+                &mut kv,
+                "n0",
+                json!({"type":"cas","key":"k","from":1,"to":2,"create_if_not_exists":true}),
+                rng
+            )["code"],
+            20
+        );
+        call(
+            &mut kv,
+            "n0",
+            json!({"type":"write","key":"k","value":7}),
+            rng,
+        );
+        let misses = (0..200)
+            .filter(|_| {
+                call(&mut kv, "n0", json!({"type":"read","key":"k"}), rng)["type"] == "error"
+            })
+            .count();
+        assert!(
+            (60..140).contains(&misses),
+            "about half the reads hit the other replica: {misses}"
+        );
+    }
+
+    #[test]
+    fn lin_tso_counts_up() {
+        let (mut tso, rng) = (super::super::tso::LinTso::default(), &mut Rng::new(6));
+        for i in 0..3 {
+            assert_eq!(
+                call(&mut tso, "n0", json!({"type":"ts"}), rng),
+                json!({"type":"ts_ok","ts":i})
+            );
+        }
+    }
+}
