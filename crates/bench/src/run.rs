@@ -1,7 +1,8 @@
 //! The process driver: runs one `glomers test` against real node processes
 //! in real time. It owns the I/O loop — node output and the clock go into
 //! the [`Runner`], deliveries go out to node stdins — then tears the nodes
-//! down, checks the history and writes the store.
+//! down. Preparing a run and finishing it (checking, store, summary) are
+//! shared with the simulation driver (`crate::sim`).
 
 use crate::checkers::Validity;
 use crate::opts::TestOptions;
@@ -10,7 +11,7 @@ use crate::report::{store, summary};
 use crate::runner::Runner;
 use crate::workloads;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ pub struct Outcome {
     /// Set when the run ended in an error rather than a verdict (exit 255).
     pub error: Option<String>,
     pub dir: PathBuf,
-    /// Wall time from start to the first client operation.
+    /// Time from start to the first client operation (wall or virtual).
     pub first_op_after: Option<Duration>,
 }
 
@@ -39,42 +40,103 @@ impl Outcome {
     }
 }
 
-/// Runs one test. `Err` means it could not even start (bad workload, binary).
+/// A run being driven: the core, its store directory and the console log.
+pub struct Session<'a> {
+    pub opts: &'a TestOptions,
+    pub runner: Runner,
+    pub dir: PathBuf,
+    pub console: Vec<String>,
+}
+
+impl<'a> Session<'a> {
+    /// Builds the workload and the run directory; announces the run.
+    pub fn prepare(opts: &'a TestOptions, mode: &str) -> Result<Self, String> {
+        let workload = workloads::build(&opts.workload, opts)?;
+        let dir = store::create_run_dir(&opts.store, &opts.workload)?;
+        let session = Self {
+            opts,
+            runner: Runner::new(opts.clone(), workload),
+            dir,
+            console: Vec::new(),
+        };
+        session.say(&format!(
+            "glomers test -w {} with {} node(s) ({mode}), seed {} → {}",
+            opts.workload,
+            opts.nodes.len(),
+            opts.seed,
+            session.dir.display()
+        ));
+        Ok(session)
+    }
+
+    fn say(&self, line: &str) {
+        if !self.opts.quiet {
+            println!("{line}");
+        }
+    }
+
+    /// Moves the runner's log lines to the console.
+    pub fn pump_log(&mut self) {
+        for line in self.runner.take_log() {
+            self.say(&line);
+            self.console.push(line);
+        }
+    }
+
+    /// Checks the history, writes the store and prints the summary.
+    /// `failure` is an error that ends the run without a verdict.
+    pub fn finish(mut self, failure: Option<String>) -> Result<Outcome, String> {
+        self.pump_log();
+        let failure = failure.or_else(|| self.runner.abort_reason().map(str::to_string));
+        let results = self.runner.results();
+        let verdict = Validity::of(&results);
+        store::write_run(&self.dir, self.opts, &self.runner, &results, &self.console)?;
+        if !self.opts.quiet {
+            summary::print(self.opts, &results, &self.dir);
+        }
+        match &failure {
+            Some(e) => eprintln!("\nThe run failed: {e}"),
+            None => println!("{}", verdict.banner()),
+        }
+        Ok(Outcome {
+            results,
+            verdict,
+            error: failure,
+            first_op_after: self.runner.first_op_at.map(Duration::from_nanos),
+            dir: self.dir,
+        })
+    }
+}
+
+/// Runs one test against node processes. `Err` means it could not even start.
 pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
-    let workload = workloads::build(&opts.workload, opts)?;
     if !opts.bin.is_file() {
         return Err(format!(
             "--bin {}: no such file (build it first, e.g. cargo build --release)",
             opts.bin.display()
         ));
     }
+    // Nodes run in the temp directory, as under Maelstrom, so resolve the
+    // binary against ours first.
+    let mut resolved = opts.clone();
+    resolved.bin = std::fs::canonicalize(&opts.bin)
+        .map_err(|e| format!("--bin {}: {e}", opts.bin.display()))?;
+    let opts = &resolved;
     let started = Instant::now();
-    let dir = store::create_run_dir(&opts.store, &opts.workload)?;
-    let say = |line: &str| {
-        if !opts.quiet {
-            println!("{line}");
-        }
-    };
-    say(&format!(
-        "glomers test -w {} with {} node(s), seed {} → {}",
-        opts.workload,
-        opts.nodes.len(),
-        opts.seed,
-        dir.display()
-    ));
-
-    let (mut procs, events) = spawn_all(opts, &dir.join("node-logs"))?;
-    let mut runner = Runner::new(opts.clone(), workload);
-    let mut console = Vec::new();
+    let mut session = Session::prepare(opts, "processes")?;
+    let (mut procs, events) = spawn_all(opts, &session.dir.join("node-logs"))?;
     let now = || started.elapsed().as_nanos() as u64;
+    let runner = &mut session.runner;
     runner.start(now());
     loop {
         for (node, msg) in runner.take_node_deliveries() {
             procs[node].send(msg.to_line());
         }
         for line in runner.take_log() {
-            say(&line);
-            console.push(line);
+            if !opts.quiet {
+                println!("{line}");
+            }
+            session.console.push(line);
         }
         if runner.is_done() {
             break;
@@ -99,36 +161,37 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
                     next = events.try_recv().ok();
                 }
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {}
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
         }
         runner.tick(now());
     }
-    let first_op_after = runner.first_op_at.map(Duration::from_nanos);
 
     // Teardown: a node that exited before now crashed, as far as Maelstrom is concerned.
     let mut crashes = Vec::new();
     for (i, p) in procs.iter_mut().enumerate() {
-        let status = runner.nodes()[i]
-            .exited
-            .clone()
-            .or_else(|| p.exit_status(Duration::ZERO));
-        if let Some(status) = status {
-            crashes.push(crash_report(&p.name, &status, &p.stderr_tail(), &dir));
+        let exited = session.runner.nodes()[i].exited.clone();
+        if let Some(status) = exited.or_else(|| p.exit_status(Duration::ZERO)) {
+            crashes.push(crash_report(
+                &p.name,
+                &status,
+                &p.stderr_tail(),
+                &session.dir,
+            ));
         }
         p.kill();
     }
-    for (i, node) in runner.nodes().iter().enumerate() {
+    for (i, node) in session.runner.nodes().iter().enumerate() {
         if let Some(why) = &node.stdout_dead {
             let tail = procs[i].stderr_tail();
-            console.push(format!(
+            session.console.push(format!(
                 "node {} output was ignored from this line on: {why}{}",
                 node.name,
                 tail_text(&tail)
             ));
         }
     }
-    let error = runner
+    let failure = session
+        .runner
         .abort_reason()
         .map(|reason| {
             let tails: Vec<String> = procs
@@ -138,28 +201,10 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
             format!("{reason}\nstderr of the nodes:\n{}", tails.join("\n"))
         })
         .or_else(|| (!crashes.is_empty()).then(|| crashes.join("\n")));
-
-    let results = runner.results();
-    let verdict = Validity::of(&results);
-    store::write_run(&dir, opts, &runner, &results, &console)?;
-    if !opts.quiet {
-        summary::print(opts, &results, &dir);
-    }
-    if let Some(e) = &error {
-        eprintln!("\nThe run failed: {e}");
-    } else {
-        println!("{}", verdict.banner());
-    }
-    Ok(Outcome {
-        results,
-        verdict,
-        error,
-        dir,
-        first_op_after,
-    })
+    session.finish(failure)
 }
 
-fn crash_report(name: &str, status: &str, tail: &[String], dir: &std::path::Path) -> String {
+fn crash_report(name: &str, status: &str, tail: &[String], dir: &Path) -> String {
     format!(
         "Node {name} crashed with {status}. Full log: {}{}",
         dir.join("node-logs").join(format!("{name}.log")).display(),

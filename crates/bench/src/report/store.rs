@@ -12,18 +12,28 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Creates a fresh run directory (and its `node-logs/`).
+/// Creates a fresh run directory (and its `node-logs/`); runs starting in
+/// the same millisecond get distinct directories.
 pub fn create_run_dir(store: &Path, workload: &str) -> Result<PathBuf, String> {
     let base = store.join(workload);
-    let mut dir = base.join(timestamp());
-    let mut n = 1;
-    while dir.exists() {
-        dir = base.join(format!("{}-{n}", timestamp()));
-        n += 1;
+    fs::create_dir_all(&base).map_err(|e| format!("cannot create {}: {e}", base.display()))?;
+    let stamp = timestamp();
+    for n in 0.. {
+        let dir = match n {
+            0 => base.join(&stamp),
+            n => base.join(format!("{stamp}-{n}")),
+        };
+        match fs::create_dir(&dir) {
+            Ok(()) => {
+                fs::create_dir(dir.join("node-logs"))
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                return Ok(dir);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(format!("cannot create {}: {e}", dir.display())),
+        }
     }
-    fs::create_dir_all(dir.join("node-logs"))
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
+    unreachable!("the loop above returns")
 }
 
 /// Writes every artifact of a finished run and points the `latest` links at it.
