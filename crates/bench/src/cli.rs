@@ -109,6 +109,16 @@ pub struct TestArgs {
     /// Where run directories are written.
     #[arg(long, default_value = "store")]
     pub store: PathBuf,
+    /// Run the nodes in-process on virtual time: deterministic, replayable
+    /// from --seed, much faster than real time (docs/simulation.md).
+    #[arg(long)]
+    pub sim: bool,
+    /// With --sim: sweep this many consecutive seeds starting at --seed.
+    #[arg(long, requires = "sim")]
+    pub seeds: Option<u64>,
+    /// With --seeds: stop at the first failing seed.
+    #[arg(long, requires = "seeds")]
+    pub stop_early: bool,
     /// Arguments passed to the node binary.
     #[arg(allow_hyphen_values = false)]
     pub bin_args: Vec<String>,
@@ -239,6 +249,7 @@ impl TestArgs {
         opts.seed = self.seed.unwrap_or_else(clock_seed);
         opts.store = self.store;
         opts.test_count = self.test_count.max(1);
+        opts.sim = self.sim;
         Ok(opts)
     }
 }

@@ -8,6 +8,7 @@
 //! - [`checkers`]: checkers shared by all workloads and the verdict;
 //! - [`client`]: how replies become history completions;
 //! - [`process`] and [`run`]: real node processes and the real-time driver;
+//! - [`sim`]: in-process nodes on virtual time, seed sweeps;
 //! - [`report`]: the store directory, summary and Lamport diagram;
 //! - [`cli`], [`challenge`], [`perf`]: the `glomers` commands.
 
@@ -25,4 +26,5 @@ pub mod rng;
 pub mod run;
 pub mod runner;
 pub mod services;
+pub mod sim;
 pub mod workloads;

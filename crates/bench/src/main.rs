@@ -2,7 +2,10 @@
 
 use clap::Parser;
 use glomers_bench::cli::{Cli, Command, EXIT_BAD_ARGS};
-use glomers_bench::{challenge, perf, run};
+use glomers_bench::opts::TestOptions;
+use glomers_bench::run::{self, Outcome};
+use glomers_bench::sim::{self, registry};
+use glomers_bench::{challenge, perf};
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -14,28 +17,47 @@ fn main() {
         }
     };
     let code = match cli.command {
-        Command::Test(args) => match (*args).into_options() {
-            Err(e) => {
-                eprintln!("{e}");
-                EXIT_BAD_ARGS
+        Command::Test(args) => {
+            let (seeds, stop_early) = (args.seeds, args.stop_early);
+            match (*args).into_options() {
+                Err(e) => {
+                    eprintln!("{e}");
+                    EXIT_BAD_ARGS
+                }
+                Ok(opts) => match seeds {
+                    Some(count) => sweep(&opts, count, stop_early),
+                    None => run_tests(&opts),
+                },
             }
-            Ok(opts) => run_tests(opts),
-        },
+        }
         Command::Challenge(args) => challenge::main(args),
         Command::Bench(args) => perf::main(args),
     };
     std::process::exit(code);
 }
 
-fn run_tests(opts: glomers_bench::opts::TestOptions) -> i32 {
-    let runs = opts.test_count.max(1);
-    let mut code = 0;
-    for i in 0..runs {
-        let mut this = opts.clone();
-        if i > 0 {
-            this.seed = opts.seed.wrapping_add(i);
+/// One run (or `--test-count` runs, stopping at the first failure).
+fn run_tests(opts: &TestOptions) -> i32 {
+    let constructor = if opts.sim {
+        match registry::for_bin(&opts.bin) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("{e}");
+                return EXIT_BAD_ARGS;
+            }
         }
-        match run::run_test(&this) {
+    } else {
+        None
+    };
+    let mut code = 0;
+    for i in 0..opts.test_count.max(1) {
+        let mut this = opts.clone();
+        this.seed = opts.seed.wrapping_add(i);
+        let outcome: Result<Outcome, String> = match constructor {
+            Some(make) => sim::run_sim(&this, &|_, seed| make(seed)),
+            None => run::run_test(&this),
+        };
+        match outcome {
             Ok(outcome) => {
                 code = outcome.exit_code();
                 if code != 0 {
@@ -49,4 +71,23 @@ fn run_tests(opts: glomers_bench::opts::TestOptions) -> i32 {
         }
     }
     code
+}
+
+/// `--sim --seeds N`: a seed sweep.
+fn sweep(opts: &TestOptions, count: u64, stop_early: bool) -> i32 {
+    let make = match registry::for_bin(&opts.bin) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_BAD_ARGS;
+        }
+    };
+    let failures = sim::sweep::sweep(opts, &|_, seed| make(seed), count, stop_early, 2);
+    println!(
+        "{} of {count} seeds failed (seeds {}..{})",
+        failures.len(),
+        opts.seed,
+        opts.seed + count
+    );
+    i32::from(!failures.is_empty())
 }

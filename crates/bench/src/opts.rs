@@ -42,6 +42,8 @@ pub struct TestOptions {
     pub quiet: bool,
     /// `--test-count`: repeat the run, stopping at the first invalid one.
     pub test_count: u64,
+    /// `--sim`: nodes run in-process on virtual time.
+    pub sim: bool,
 }
 
 impl TestOptions {
@@ -76,6 +78,7 @@ impl TestOptions {
             recovery_s: 10.0,
             quiet: false,
             test_count: 1,
+            sim: false,
         }
     }
 }

@@ -95,8 +95,9 @@ impl<'a> Session<'a> {
             summary::print(self.opts, &results, &self.dir);
         }
         match &failure {
-            Some(e) => eprintln!("\nThe run failed: {e}"),
-            None => println!("{}", verdict.banner()),
+            Some(e) if !self.opts.quiet => eprintln!("\nThe run failed: {e}"),
+            None if !self.opts.quiet => println!("{}", verdict.banner()),
+            _ => {}
         }
         Ok(Outcome {
             results,

@@ -623,7 +623,7 @@ impl Runner {
 
     /// Times out every request whose deadline has passed.
     fn expire(&mut self, now: u64) {
-        let expired: Vec<(String, Owner)> = self
+        let mut expired: Vec<(String, Owner)> = self
             .clients
             .iter()
             .filter_map(|(id, c)| {
@@ -633,6 +633,8 @@ impl Runner {
                     .map(|w| (id.clone(), w.owner))
             })
             .collect();
+        // A fixed order, so that simulated runs are reproducible.
+        expired.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
         for (id, owner) in expired {
             if let Some(conn) = self.clients.get_mut(&id) {
                 conn.waiting = None;

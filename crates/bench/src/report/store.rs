@@ -97,6 +97,7 @@ pub fn write_run(
         "nemesis-interval": opts.nemesis_interval_s,
         "topology": opts.topology,
         "seed": opts.seed,
+        "sim": opts.sim,
         "replay": replay_command(opts),
     });
     fs::write(
@@ -136,6 +137,12 @@ pub fn replay_command(opts: &TestOptions) -> String {
             " --nemesis partition --nemesis-interval {}",
             opts.nemesis_interval_s
         );
+    }
+    if opts.topology != "grid" {
+        cmd += &format!(" --topology {}", opts.topology);
+    }
+    if opts.sim {
+        cmd += " --sim";
     }
     cmd
 }

@@ -1,0 +1,71 @@
+//! The nodes `glomers test --sim` can run by name: `--bin` names a binary,
+//! and its file name picks the in-process equivalent — our solutions and the
+//! runtime-based faulty fixtures. To simulate a node of your own, call
+//! [`super::run_sim`] with a factory building it (see `docs/simulation.md`).
+
+use super::{boxed, SimNode};
+use glomers_challenges::broadcast::{profile::Profile, Broadcast};
+use glomers_challenges::{counter::Counter, echo::Echo, unique_ids::UniqueIds};
+use glomers_fixtures::nodes::{AlteredEcho, BroadcastFlaws, CollidingIds, FlawedBroadcast};
+use serde_json::json;
+use std::path::Path;
+
+/// Builds one node from its seed.
+pub type Constructor = fn(u64) -> Box<dyn SimNode>;
+
+fn flawed(flaws: BroadcastFlaws, seed: u64) -> Box<dyn SimNode> {
+    boxed(FlawedBroadcast::new(flaws), seed)
+}
+
+/// Every node the CLI can simulate, by binary name.
+pub const NODES: &[(&str, Constructor)] = &[
+    ("echo", |seed| boxed(Echo, seed)),
+    ("unique-ids", |seed| boxed(UniqueIds::default(), seed)),
+    ("broadcast", |seed| {
+        boxed(Broadcast::new(Profile::from_env()), seed)
+    }),
+    ("counter", |seed| boxed(Counter::default(), seed)),
+    ("faulty-echo-altered", |seed| boxed(AlteredEcho, seed)),
+    ("faulty-ids-collide", |seed| {
+        boxed(CollidingIds::default(), seed)
+    }),
+    ("faulty-broadcast-no-retry", |seed| {
+        flawed(BroadcastFlaws::default(), seed)
+    }),
+    ("faulty-broadcast-drops", |seed| {
+        flawed(
+            BroadcastFlaws {
+                drop_every: 5,
+                phantom: None,
+            },
+            seed,
+        )
+    }),
+    ("faulty-broadcast-phantom", |seed| {
+        flawed(
+            BroadcastFlaws {
+                drop_every: 0,
+                phantom: Some(json!(999_999_999)),
+            },
+            seed,
+        )
+    }),
+];
+
+/// The constructor for a node name.
+pub fn lookup(name: &str) -> Option<Constructor> {
+    NODES.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+}
+
+/// The constructor for a `--bin` path, chosen by its file name.
+pub fn for_bin(bin: &Path) -> Result<Constructor, String> {
+    let name = bin.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    lookup(name).ok_or_else(|| {
+        let known: Vec<&str> = NODES.iter().map(|(n, _)| *n).collect();
+        format!(
+            "--sim runs nodes in-process and knows only: {}. Got --bin {} (to simulate your own node, call glomers_bench::sim::run_sim from Rust; see docs/simulation.md)",
+            known.join(", "),
+            bin.display()
+        )
+    })
+}
