@@ -31,11 +31,47 @@ pub fn main(args: BenchArgs) -> i32 {
             }
         }
     }
+    match sim_speed() {
+        Ok((wall, virtual_s)) => println!(
+            "simulation: 3d command (25 nodes, 20 s, rate 100, 100 ms latency) simulated {virtual_s:.1} s in {:.0} ms of wall time ({:.0}× real time; goal ≥ 20×, < 1 s)",
+            wall * 1e3,
+            virtual_s / wall
+        ),
+        Err(e) => {
+            eprintln!("simulation benchmark failed: {e}");
+            return 1;
+        }
+    }
     let rate = core_throughput(args.messages);
     println!(
         "network core: {rate:.0} msgs/s routed among 25 nodes (validate, route, journal, deliver; goal ≥ 200k)"
     );
     0
+}
+
+/// Simulates the 3d command with our broadcast node; returns (wall seconds,
+/// simulated seconds).
+pub fn sim_speed() -> Result<(f64, f64), String> {
+    let mut opts = TestOptions::new("broadcast", "broadcast", 25);
+    opts.time_limit_s = 20;
+    opts.rate = 100.0;
+    opts.latency.mean_ms = 100;
+    opts.sim = true;
+    opts.quiet = true;
+    opts.seed = 1;
+    opts.store = std::env::temp_dir().join("glomers-bench-store");
+    let make = crate::sim::registry::for_bin(&opts.bin)?;
+    let start = Instant::now();
+    let outcome = crate::sim::run_sim(&opts, &|_, seed| make(seed))?;
+    let wall = start.elapsed().as_secs_f64();
+    let simulated = std::fs::read_to_string(outcome.dir.join("history.jsonl"))
+        .ok()
+        .and_then(|h| h.lines().last().map(str::to_string))
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+        .and_then(|op| op["time"].as_u64())
+        .unwrap_or(0) as f64
+        / 1e9;
+    Ok((wall, simulated))
 }
 
 /// Pushes `count` node-to-node lines through a 25-node runner in the main
