@@ -119,6 +119,10 @@ pub struct TestArgs {
     /// With --seeds: stop at the first failing seed.
     #[arg(long, requires = "seeds")]
     pub stop_early: bool,
+    /// With --sim: if the run fails, search for a smaller failing case
+    /// (shorter, fewer nodes, lower rate, fewer workers) and print it.
+    #[arg(long, requires = "sim")]
+    pub shrink: bool,
     /// Arguments passed to the node binary.
     #[arg(allow_hyphen_values = false)]
     pub bin_args: Vec<String>,

@@ -18,7 +18,7 @@ fn main() {
     };
     let code = match cli.command {
         Command::Test(args) => {
-            let (seeds, stop_early) = (args.seeds, args.stop_early);
+            let (seeds, stop_early, shrink) = (args.seeds, args.stop_early, args.shrink);
             match (*args).into_options() {
                 Err(e) => {
                     eprintln!("{e}");
@@ -26,6 +26,7 @@ fn main() {
                 }
                 Ok(opts) => match seeds {
                     Some(count) => sweep(&opts, count, stop_early),
+                    None if shrink => shrink_failure(&opts),
                     None => run_tests(&opts),
                 },
             }
@@ -71,6 +72,24 @@ fn run_tests(opts: &TestOptions) -> i32 {
         }
     }
     code
+}
+
+/// `--sim --shrink`: the smallest failing variant of this run.
+fn shrink_failure(opts: &TestOptions) -> i32 {
+    let make = match registry::for_bin(&opts.bin) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_BAD_ARGS;
+        }
+    };
+    match sim::shrink::shrink(opts, &|_, seed| make(seed)) {
+        Some(_) => 1,
+        None => {
+            println!("the run passes: nothing to shrink");
+            0
+        }
+    }
 }
 
 /// `--sim --seeds N`: a seed sweep.

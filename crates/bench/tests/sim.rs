@@ -132,3 +132,25 @@ fn simulation_and_processes_agree_on_our_correct_nodes() {
         );
     }
 }
+
+#[test]
+fn shrinking_finds_a_smaller_failing_case() {
+    let mut o = sim_options("broadcast", "faulty-broadcast-no-retry", 5);
+    o.time_limit_s = 20;
+    o.rate = 10.0;
+    o.nemesis_partition = true;
+    o.seed = 3;
+    let make = registry::for_bin(&o.bin).expect("registered");
+    let small =
+        glomers_bench::sim::shrink::shrink(&o, &|_, seed| make(seed)).expect("seed 3 fails");
+    assert!(small.time_limit_s < o.time_limit_s || small.nodes.len() < o.nodes.len());
+    assert_ne!(
+        simulate(&small).verdict,
+        Validity::True,
+        "the shrunk case still fails"
+    );
+    // A passing run has nothing to shrink.
+    let ok = sim_options("echo", "echo", 1);
+    let echo = registry::for_bin(&ok.bin).expect("registered");
+    assert!(glomers_bench::sim::shrink::shrink(&ok, &|_, seed| echo(seed)).is_none());
+}

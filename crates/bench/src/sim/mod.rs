@@ -10,6 +10,7 @@
 //! nodes the CLI knows by name, and [`run_sim`] to simulate your own.
 
 pub mod registry;
+pub mod shrink;
 pub mod sweep;
 
 use crate::opts::TestOptions;
