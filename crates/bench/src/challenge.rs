@@ -65,6 +65,31 @@ fn broadcast_efficient(o: &mut TestOptions) {
 const SERVER_MSGS: &[&str] = &["net", "servers", "msgs-per-op"];
 const MEDIAN: &[&str] = &["workload", "stable-latencies", "0.5"];
 const MAX: &[&str] = &["workload", "stable-latencies", "1"];
+/// Broadcast efficiency criteria: server msgs-per-op, median and max stable
+/// latency (ms), each with its official bound and our goal.
+const fn efficiency_targets(below: [f64; 3], goal: [Option<f64>; 3]) -> [Target; 3] {
+    [
+        Target {
+            label: "msgs/op",
+            path: SERVER_MSGS,
+            below: Some(below[0]),
+            goal: goal[0],
+        },
+        Target {
+            label: "median ms",
+            path: MEDIAN,
+            below: Some(below[1]),
+            goal: goal[1],
+        },
+        Target {
+            label: "max ms",
+            path: MAX,
+            below: Some(below[2]),
+            goal: goal[2],
+        },
+    ]
+}
+
 const SET_FIGURES: &[(&str, &[&str])] = &[
     ("values", &["workload", "attempt-count"]),
     ("lost", &["workload", "lost-count"]),
@@ -143,26 +168,7 @@ pub const CHALLENGES: &[Challenge] = &[
         title: "Efficient Broadcast, Part I",
         bin: "broadcast",
         configure: broadcast_efficient,
-        targets: &[
-            Target {
-                label: "msgs/op",
-                path: SERVER_MSGS,
-                below: Some(30.0),
-                goal: Some(1.0),
-            },
-            Target {
-                label: "median ms",
-                path: MEDIAN,
-                below: Some(400.0),
-                goal: Some(300.0),
-            },
-            Target {
-                label: "max ms",
-                path: MAX,
-                below: Some(600.0),
-                goal: Some(550.0),
-            },
-        ],
+        targets: &efficiency_targets([30.0, 400.0, 600.0], [Some(1.0), Some(300.0), Some(550.0)]),
         node_env: &[],
         figures: &[
             ("values", &["workload", "attempt-count"]),
@@ -174,26 +180,7 @@ pub const CHALLENGES: &[Challenge] = &[
         title: "Efficient Broadcast, Part II",
         bin: "broadcast",
         configure: broadcast_efficient,
-        targets: &[
-            Target {
-                label: "msgs/op",
-                path: SERVER_MSGS,
-                below: Some(20.0),
-                goal: Some(0.5),
-            },
-            Target {
-                label: "median ms",
-                path: MEDIAN,
-                below: Some(1000.0),
-                goal: None,
-            },
-            Target {
-                label: "max ms",
-                path: MAX,
-                below: Some(2000.0),
-                goal: None,
-            },
-        ],
+        targets: &efficiency_targets([20.0, 1000.0, 2000.0], [Some(0.5), None, None]),
         node_env: &[("GLOMERS_BROADCAST_PROFILE", "3e")],
         figures: &[
             ("values", &["workload", "attempt-count"]),

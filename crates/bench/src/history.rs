@@ -5,7 +5,6 @@
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
-use std::io::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -158,14 +157,6 @@ impl History {
             .iter()
             .filter(|o| o.is_client() && o.typ == OpType::Invoke)
             .count() as u64
-    }
-
-    pub fn write_jsonl(&self, out: &mut impl Write) -> std::io::Result<()> {
-        for op in &self.ops {
-            serde_json::to_writer(&mut *out, op)?;
-            out.write_all(b"\n")?;
-        }
-        Ok(())
     }
 }
 

@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::io::Write;
 use std::rc::Rc;
 
 /// A message as routed by the network, with its network-wide `id`.
@@ -124,15 +123,6 @@ impl Journal {
             "servers": with_per_op(&self.servers),
             "valid?": true,
         })
-    }
-
-    /// Writes the journal as JSON lines.
-    pub fn write_jsonl(&self, out: &mut impl Write) -> std::io::Result<()> {
-        for event in &self.events {
-            serde_json::to_writer(&mut *out, event)?;
-            out.write_all(b"\n")?;
-        }
-        Ok(())
     }
 }
 

@@ -48,13 +48,8 @@ pub fn write_run(
     let pretty = serde_json::to_string_pretty(results).unwrap_or_default();
     fs::write(dir.join("results.json"), pretty + "\n").map_err(|e| io("results.json", e))?;
 
-    let mut h =
-        BufWriter::new(File::create(dir.join("history.jsonl")).map_err(|e| io("history", e))?);
-    runner
-        .history()
-        .write_jsonl(&mut h)
+    write_jsonl(&dir.join("history.jsonl"), runner.history().ops())
         .map_err(|e| io("history", e))?;
-    h.flush().map_err(|e| io("history", e))?;
 
     let mut txt =
         BufWriter::new(File::create(dir.join("history.txt")).map_err(|e| io("history.txt", e))?);
@@ -74,10 +69,7 @@ pub fn write_run(
     txt.flush().map_err(|e| io("history.txt", e))?;
 
     let journal = runner.network().journal();
-    let mut j =
-        BufWriter::new(File::create(dir.join("net-journal.jsonl")).map_err(|e| io("journal", e))?);
-    journal.write_jsonl(&mut j).map_err(|e| io("journal", e))?;
-    j.flush().map_err(|e| io("journal", e))?;
+    write_jsonl(&dir.join("net-journal.jsonl"), journal.events()).map_err(|e| io("journal", e))?;
     fs::write(
         dir.join("messages.svg"),
         super::lamport::render(journal.events()),
@@ -117,6 +109,16 @@ pub fn write_run(
         );
     }
     Ok(())
+}
+
+/// Writes one compact JSON object per line.
+fn write_jsonl<T: serde::Serialize>(path: &Path, items: &[T]) -> std::io::Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    for item in items {
+        serde_json::to_writer(&mut out, item)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
 }
 
 /// The command line that reproduces this run's choices (seeded randomness).
