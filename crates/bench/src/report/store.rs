@@ -1,8 +1,8 @@
-//! The store: `store/<workload>/<timestamp>/` with `results.json` (keys as in
-//! Maelstrom's results.edn), `history.jsonl`, `history.txt`, the message
-//! journal, `messages.svg`, `node-logs/`, the console log and the options
-//! with the exact command to replay the run; plus `store/latest` and
-//! `store/<workload>/latest` links to the newest run.
+//! The store: `store/<workload>/<timestamp>/` with `results.json` (keys as
+//! in Maelstrom's results.edn) and `results.edn` itself, `history.jsonl`,
+//! `history.txt`, the message journal, `messages.svg`, `node-logs/`, the
+//! console log and the options with the exact command to replay the run;
+//! plus `store/latest` and `store/<workload>/latest` links to the newest run.
 
 use crate::opts::TestOptions;
 use crate::runner::Runner;
@@ -47,6 +47,8 @@ pub fn write_run(
     let io = |what: &str, e: std::io::Error| format!("writing {what} in {}: {e}", dir.display());
     let pretty = serde_json::to_string_pretty(results).unwrap_or_default();
     fs::write(dir.join("results.json"), pretty + "\n").map_err(|e| io("results.json", e))?;
+    fs::write(dir.join("results.edn"), super::edn::render(results))
+        .map_err(|e| io("results.edn", e))?;
 
     write_jsonl(&dir.join("history.jsonl"), runner.history().ops())
         .map_err(|e| io("history", e))?;
