@@ -296,7 +296,7 @@ impl Runner {
         }
         match self.phase {
             Phase::Main => self.main_phase(now),
-            Phase::Drain if self.workers.iter().all(|w| w.inflight.is_none()) => self.end_main(now),
+            Phase::Drain => self.tick_drain(now),
             Phase::Recovery if now >= self.phase_until => self.begin_final(now),
             Phase::Final => self.continue_final(now),
             _ => {}
