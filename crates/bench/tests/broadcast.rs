@@ -10,28 +10,13 @@
 
 mod common;
 
-use common::{console, options, run};
+use common::{console, options, run, run_all};
 use glomers_bench::checkers::Validity;
 use glomers_bench::opts::TestOptions;
 use glomers_bench::run::Outcome;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
-
-/// Runs every option set at once, one thread each, each into its own store
-/// (a sub-folder of the test store named after its position).
-fn run_all(label: &str, mut runs: Vec<TestOptions>) -> Vec<Outcome> {
-    for (i, o) in runs.iter_mut().enumerate() {
-        o.store = o.store.join(format!("{label}-{i}"));
-    }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = runs.iter().map(|o| s.spawn(move || run(o))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("the run's thread"))
-            .collect()
-    })
-}
 
 /// The `set-full` result of a run.
 fn workload(out: &Outcome) -> &Value {

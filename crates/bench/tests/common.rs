@@ -42,3 +42,18 @@ pub fn run(opts: &TestOptions) -> Outcome {
 pub fn console(outcome: &Outcome) -> String {
     std::fs::read_to_string(outcome.dir.join("jepsen.log")).unwrap_or_default()
 }
+
+/// Runs every option set at once, one thread each, each into its own store
+/// (a sub-folder of the test store named after `label` and its position).
+pub fn run_all(label: &str, mut runs: Vec<TestOptions>) -> Vec<Outcome> {
+    for (i, o) in runs.iter_mut().enumerate() {
+        o.store = o.store.join(format!("{label}-{i}"));
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = runs.iter().map(|o| s.spawn(move || run(o))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("the run's thread"))
+            .collect()
+    })
+}

@@ -15,28 +15,13 @@
 
 mod common;
 
-use common::{options, run};
+use common::{options, run, run_all};
 use glomers_bench::checkers::Validity;
 use glomers_bench::opts::TestOptions;
 use glomers_bench::run::Outcome;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
-
-/// Runs every option set at once, one thread each, each into its own store
-/// (a sub-folder of the test store named after `label` and its position).
-fn run_all(label: &str, mut runs: Vec<TestOptions>) -> Vec<Outcome> {
-    for (i, o) in runs.iter_mut().enumerate() {
-        o.store = o.store.join(format!("{label}-{i}"));
-    }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = runs.iter().map(|o| s.spawn(move || run(o))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("the run's thread"))
-            .collect()
-    })
-}
 
 /// A short run of a fixture: rate 100, 3 s, and a 1 s recovery pause (see
 /// the module doc).
