@@ -37,18 +37,19 @@ fn main() {
     std::process::exit(code);
 }
 
+/// The simulated node `--bin` names, or the exit status for an unknown one.
+fn simulated_node(opts: &TestOptions) -> Result<registry::Constructor, i32> {
+    registry::for_bin(&opts.bin).map_err(|e| {
+        eprintln!("{e}");
+        EXIT_BAD_ARGS
+    })
+}
+
 /// One run (or `--test-count` runs, stopping at the first failure).
 fn run_tests(opts: &TestOptions) -> i32 {
-    let constructor = if opts.sim {
-        match registry::for_bin(&opts.bin) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                eprintln!("{e}");
-                return EXIT_BAD_ARGS;
-            }
-        }
-    } else {
-        None
+    let constructor = match opts.sim.then(|| simulated_node(opts)).transpose() {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     let mut code = 0;
     for i in 0..opts.test_count.max(1) {
@@ -76,12 +77,9 @@ fn run_tests(opts: &TestOptions) -> i32 {
 
 /// `--sim --shrink`: the smallest failing variant of this run.
 fn shrink_failure(opts: &TestOptions) -> i32 {
-    let make = match registry::for_bin(&opts.bin) {
+    let make = match simulated_node(opts) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_BAD_ARGS;
-        }
+        Err(code) => return code,
     };
     match sim::shrink::shrink(opts, &|_, seed| make(seed)) {
         Some(_) => 1,
@@ -94,12 +92,9 @@ fn shrink_failure(opts: &TestOptions) -> i32 {
 
 /// `--sim --seeds N`: a seed sweep.
 fn sweep(opts: &TestOptions, count: u64, stop_early: bool) -> i32 {
-    let make = match registry::for_bin(&opts.bin) {
+    let make = match simulated_node(opts) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return EXIT_BAD_ARGS;
-        }
+        Err(code) => return code,
     };
     let failures = sim::sweep::sweep(opts, &|_, seed| make(seed), count, stop_early, 2);
     println!(
