@@ -2,8 +2,8 @@
 //! in a slot placed so that its `up` arrives just before the hub's next beat
 //! (the hub reports how early each `up` arrived, and the leaf shifts its slot
 //! by the difference). It keeps each value until the hub echoes it back —
-//! the implicit acknowledgement — and retries once per round while it hears
-//! nothing, which is what carries values across partitions.
+//! the implicit acknowledgement — and resends every round and a half while
+//! it hears nothing, which is what carries values across partitions.
 
 use super::{with_leaf, Broadcast, Msg, Profile, UpTiming};
 use glomers_node::{Ctx, TimerId};
