@@ -247,6 +247,24 @@ fn show(v: Option<&Value>) -> String {
     }
 }
 
+/// One challenge run, with real processes or in simulation.
+fn run(opts: &TestOptions, sim: bool, c: &Challenge) -> Result<crate::run::Outcome, String> {
+    if !sim {
+        return run_test(opts);
+    }
+    let make = crate::sim::registry::for_bin(Path::new(c.bin))?;
+    // In-process nodes read their profile from our own environment. Runs are
+    // sequential and single-threaded here, so setting it for one run is safe.
+    for (k, v) in c.node_env {
+        std::env::set_var(k, v);
+    }
+    let outcome = crate::sim::run_sim(opts, &|_, seed| make(seed));
+    for (k, _) in c.node_env {
+        std::env::remove_var(k);
+    }
+    outcome
+}
+
 /// Runs the selected challenges and prints the table; exit 0 iff all pass.
 pub fn main(args: ChallengeArgs) -> i32 {
     let chosen = match select(&args.ids) {
@@ -270,11 +288,12 @@ pub fn main(args: ChallengeArgs) -> i32 {
         opts.seed = args.seed.unwrap_or_else(crate::cli::clock_seed);
         opts.store = args.store.clone();
         opts.quiet = !args.verbose;
+        opts.sim = args.sim;
         println!(
             "challenge {} ({}): running {} …",
             c.id, c.title, opts.workload
         );
-        let (verdict, figures, pass) = match run_test(&opts) {
+        let (verdict, figures, pass) = match run(&opts, args.sim, c) {
             Err(e) => (format!("error: {e}"), String::new(), false),
             Ok(outcome) => {
                 let mut pass = outcome.exit_code() == 0;

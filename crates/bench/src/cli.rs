@@ -143,6 +143,9 @@ pub struct ChallengeArgs {
     /// Show each run's full output.
     #[arg(long)]
     pub verbose: bool,
+    /// Run our nodes in-process on virtual time (seconds instead of minutes).
+    #[arg(long)]
+    pub sim: bool,
 }
 
 #[derive(Debug, Args)]
