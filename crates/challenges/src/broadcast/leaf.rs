@@ -26,6 +26,10 @@ pub struct Leaf {
     /// The pending send and when it fires.
     timer: Option<(TimerId, Duration)>,
     ack_requested: bool,
+    /// The acknowledgement our latest `up` carried.
+    acked_sent: usize,
+    /// Fires when the hub has gone quiet with our acknowledgement behind.
+    quiet_check: Option<TimerId>,
 }
 
 impl Leaf {
@@ -38,6 +42,8 @@ impl Leaf {
             lead: None,
             timer: None,
             ack_requested: false,
+            acked_sent: 0,
+            quiet_check: None,
         }
     }
 
@@ -79,12 +85,38 @@ impl Leaf {
         self.unconfirmed
             .retain(|v| !echoed.contains(&v.to_string()));
         self.ack_requested |= want_ack;
+        self.watch_for_quiet(ctx, profile);
         // Re-place any pending send (a retry, or a slot computed from an older
         // beat) on the new beat.
         if let Some((t, _)) = self.timer.take() {
             ctx.cancel_timer(t);
         }
         self.schedule(ctx, profile);
+    }
+
+    /// When the hub's rounds stop (the workload paused or ended), the hub
+    /// does not know we hold its latest values and would resend them. If no
+    /// `down` comes for a round and a half while our acknowledgement lags,
+    /// we acknowledge on our own, before the hub's resend timer runs out.
+    fn watch_for_quiet(&mut self, ctx: &mut Ctx<Broadcast>, profile: &Profile) {
+        if let Some(t) = self.quiet_check.take() {
+            ctx.cancel_timer(t);
+        }
+        if self.seen_upto > self.acked_sent {
+            let id = ctx.after(profile.round * 3 / 2, |node, ctx| {
+                with_leaf(node, |leaf, profile| {
+                    leaf.quiet_check = None;
+                    if leaf.seen_upto > leaf.acked_sent {
+                        leaf.ack_requested = true;
+                        if let Some((t, _)) = leaf.timer.take() {
+                            ctx.cancel_timer(t);
+                        }
+                        leaf.send_up(ctx, profile);
+                    }
+                })
+            });
+            self.quiet_check = Some(id);
+        }
     }
 
     /// Our first slot at or after `now`. Until the hub's feedback has placed
@@ -136,6 +168,7 @@ impl Leaf {
                 sent_ms: ctx.now().as_millis() as u64,
             },
         );
+        self.acked_sent = self.seen_upto;
         self.ack_requested = false;
         if !self.unconfirmed.is_empty() {
             // The confirming `down` comes within about a round; retry in a
