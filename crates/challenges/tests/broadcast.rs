@@ -165,7 +165,7 @@ fn leaf_retries_until_confirmed_and_acknowledges_when_the_hub_goes_quiet() {
         "c9",
         "n2",
         json!({"type": "broadcast", "message": 7, "msg_id": 1}),
-        0 * MS,
+        Duration::ZERO,
     );
     // No down ever comes (partition): the value is resent every 1.5 rounds.
     let out = [
