@@ -129,23 +129,14 @@ impl Kv {
         then: impl FnOnce(&mut N, &mut Ctx<N>, Result<T, KvError>) + 'static,
     ) {
         let request = KvRequest::Read { key: to_value(key) };
-        ctx.rpc(
-            self.service,
-            request,
-            self.timeout,
-            move |node, ctx, reply| {
-                let result = reply.map_err(KvError::from).and_then(|r| {
-                    match r.decode::<KvResponse>().map_err(KvError::from)? {
-                        KvResponse::ReadOk { value } => serde_json::from_value(value)
-                            .map_err(|e| KvError::Malformed(e.to_string())),
-                        other => Err(KvError::Malformed(format!(
-                            "expected read_ok, got {other:?}"
-                        ))),
-                    }
-                });
-                then(node, ctx, result)
-            },
-        );
+        self.call(ctx, request, then, |response| match response {
+            KvResponse::ReadOk { value } => {
+                serde_json::from_value(value).map_err(|e| KvError::Malformed(e.to_string()))
+            }
+            other => Err(KvError::Malformed(format!(
+                "expected read_ok, got {other:?}"
+            ))),
+        });
     }
 
     /// Sets `key` to `value` unconditionally.
@@ -194,21 +185,35 @@ impl Kv {
         expected: KvResponse,
         then: impl FnOnce(&mut N, &mut Ctx<N>, Result<(), KvError>) + 'static,
     ) {
+        self.call(ctx, request, then, move |got| {
+            if got == expected {
+                Ok(())
+            } else {
+                Err(KvError::Malformed(format!(
+                    "expected {expected:?}, got {got:?}"
+                )))
+            }
+        });
+    }
+
+    /// Sends `request`; turns error replies into [`KvError`]s and successful
+    /// ones into `T` with `accept`.
+    fn call<N, T>(
+        &self,
+        ctx: &mut Ctx<N>,
+        request: KvRequest,
+        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<T, KvError>) + 'static,
+        accept: impl FnOnce(KvResponse) -> Result<T, KvError> + 'static,
+    ) {
         ctx.rpc(
             self.service,
             request,
             self.timeout,
             move |node, ctx, reply| {
-                let result = reply.map_err(KvError::from).and_then(|r| {
-                    let got = r.decode::<KvResponse>().map_err(KvError::from)?;
-                    if got == expected {
-                        Ok(())
-                    } else {
-                        Err(KvError::Malformed(format!(
-                            "expected {expected:?}, got {got:?}"
-                        )))
-                    }
-                });
+                let result = reply
+                    .map_err(KvError::from)
+                    .and_then(|r| r.decode::<KvResponse>().map_err(KvError::from))
+                    .and_then(accept);
                 then(node, ctx, result)
             },
         );
