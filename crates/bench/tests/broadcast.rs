@@ -10,13 +10,12 @@
 
 mod common;
 
-use common::{console, options, run, run_all};
+use common::{console, jsonl, options, run, run_all};
 use glomers_bench::checkers::Validity;
 use glomers_bench::opts::TestOptions;
 use glomers_bench::run::Outcome;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::path::Path;
 
 /// The `set-full` result of a run.
 fn workload(out: &Outcome) -> &Value {
@@ -27,15 +26,6 @@ fn count(out: &Outcome, key: &str) -> u64 {
     workload(out)[key]
         .as_u64()
         .unwrap_or_else(|| panic!("{key} missing: {:#}", workload(out)))
-}
-
-/// The lines of a JSON-lines file of the run directory.
-fn jsonl(dir: &Path, file: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(dir.join(file))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()));
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
 }
 
 /// A correct node's run: valid, nothing lost, every added element stable

@@ -57,3 +57,12 @@ pub fn run_all(label: &str, mut runs: Vec<TestOptions>) -> Vec<Outcome> {
             .collect()
     })
 }
+
+/// The lines of a JSON-lines file of the run directory.
+pub fn jsonl(dir: &std::path::Path, file: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join(file))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()));
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
+}

@@ -15,13 +15,12 @@
 
 mod common;
 
-use common::{options, run, run_all};
+use common::{jsonl, options, run, run_all};
 use glomers_bench::checkers::Validity;
 use glomers_bench::opts::TestOptions;
 use glomers_bench::run::Outcome;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::Path;
 
 /// A short run of a fixture: rate 100, 3 s, and a 1 s recovery pause (see
 /// the module doc).
@@ -32,15 +31,6 @@ fn fixture_opts(workload: &str, bin: &str, nodes: usize, seed: u64) -> TestOptio
     o.recovery_s = 1.0;
     o.seed = seed;
     o
-}
-
-/// The lines of a JSON-lines file of the run directory.
-fn jsonl(dir: &Path, file: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(dir.join(file))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()));
-    text.lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect()
 }
 
 /// The counter checker's result.
