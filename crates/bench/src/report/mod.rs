@@ -1,6 +1,39 @@
-//! What a run leaves behind: the store directory, the terminal summary and
-//! the Lamport diagram of messages.
+//! What a run leaves behind: the store directory, the terminal summary, the
+//! Lamport diagram of messages and the timeline of operations.
 pub mod edn;
 pub mod lamport;
 pub mod store;
 pub mod summary;
+pub mod timeline;
+
+/// Escapes text for XML and HTML, in content and in quoted attributes (the
+/// bodies shown come from untrusted nodes); control characters other than
+/// whitespace, which XML 1.0 forbids even escaped, become U+FFFD.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// At most `max` characters, an ellipsis marking a cut.
+pub(crate) fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some(_) => {
+            let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+            out.push('\u{2026}');
+            out
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The store: `store/<workload>/<timestamp>/` with `results.json` (keys as
 //! in Maelstrom's results.edn) and `results.edn` itself, `history.jsonl`,
-//! `history.txt`, the message journal, `messages.svg`, `node-logs/`, the
+//! `history.txt`, the message journal, `messages.svg`, `timeline.html`,
+//! `node-logs/`, the
 //! console log and the options with the exact command to replay the run;
 //! plus `store/latest` and `store/<workload>/latest` links to the newest run.
 
@@ -77,6 +78,11 @@ pub fn write_run(
         super::lamport::render(journal.events()),
     )
     .map_err(|e| io("messages.svg", e))?;
+    fs::write(
+        dir.join("timeline.html"),
+        super::timeline::render(runner.history()),
+    )
+    .map_err(|e| io("timeline.html", e))?;
 
     let test = json!({
         "workload": opts.workload,

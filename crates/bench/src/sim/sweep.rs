@@ -108,7 +108,7 @@ pub fn anomaly(results: &Value) -> String {
             result
                 .get(*k)
                 .filter(|v| !v.is_null())
-                .map(|v| format!("{k} {}", truncate(v)))
+                .map(|v| format!("{k} {}", crate::report::cut(&v.to_string(), 80)))
         })
         .collect();
         parts.push(format!("{checker} invalid ({})", detail.join(", ")));
@@ -117,21 +117,5 @@ pub fn anomaly(results: &Value) -> String {
         "unknown".into()
     } else {
         parts.join("; ")
-    }
-}
-
-fn truncate(v: &Value) -> String {
-    let s = v.to_string();
-    if s.len() > 80 {
-        format!(
-            "{}…",
-            &s[..s
-                .char_indices()
-                .take_while(|(i, _)| *i < 80)
-                .last()
-                .map_or(0, |(i, c)| i + c.len_utf8())]
-        )
-    } else {
-        s
     }
 }
