@@ -1,7 +1,9 @@
 //! What a run leaves behind: the store directory, the terminal summary, the
-//! Lamport diagram of messages and the timeline of operations.
+//! Lamport diagram of messages, the timeline of operations and the
+//! performance plots.
 pub mod edn;
 pub mod lamport;
+pub mod plots;
 pub mod store;
 pub mod summary;
 pub mod timeline;

@@ -1,8 +1,9 @@
 //! The store: `store/<workload>/<timestamp>/` with `results.json` (keys as
 //! in Maelstrom's results.edn) and `results.edn` itself, `history.jsonl`,
-//! `history.txt`, the message journal, `messages.svg`, `timeline.html`,
-//! `node-logs/`, the
-//! console log and the options with the exact command to replay the run;
+//! `history.txt`, the message journal, `messages.svg`, `timeline.html`, the
+//! performance plots `latency-raw.svg`, `latency-quantiles.svg` and
+//! `rate.svg`, `node-logs/`, the console log and the options with the exact
+//! command to replay the run;
 //! plus `store/latest` and `store/<workload>/latest` links to the newest run.
 
 use crate::opts::TestOptions;
@@ -83,6 +84,17 @@ pub fn write_run(
         super::timeline::render(runner.history()),
     )
     .map_err(|e| io("timeline.html", e))?;
+    let history = runner.history();
+    for (name, svg) in [
+        ("latency-raw.svg", super::plots::latency_raw(history)),
+        (
+            "latency-quantiles.svg",
+            super::plots::latency_quantiles(history),
+        ),
+        ("rate.svg", super::plots::rate(history)),
+    ] {
+        fs::write(dir.join(name), svg).map_err(|e| io(name, e))?;
+    }
 
     let test = json!({
         "workload": opts.workload,
