@@ -1,7 +1,7 @@
 //! # glomers-bench
 //!
 //! A native, Maelstrom-compatible test bench. Where things live:
-//! - [`runner`]: the sans-IO core of one run (phases, workers, nemesis);
+//! - [`runner`]: the sans-IO core of one run (phases, workers, clients, nemesis);
 //! - [`net`]: where messages are routed, latency drawn, partitions applied;
 //! - [`services`]: `lin-kv`, `seq-kv`, `lww-kv`, `lin-tso`;
 //! - [`workloads`]: each workload's generator, client rules and checker;

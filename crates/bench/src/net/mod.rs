@@ -6,6 +6,7 @@
 //! the current head). Time is passed in, so the same code runs in real time
 //! and in simulation.
 
+pub mod envelope;
 pub mod journal;
 pub mod latency;
 pub mod partition;

@@ -5,10 +5,9 @@
 //! the simulated [`Network`], and records the history. Drivers (real
 //! processes today, an in-process simulation later) supply I/O and time.
 
-use crate::client::{self, Schema};
-use crate::history::{Completion, History, OpType, Process};
+use crate::history::History;
+use crate::net::envelope::parse_envelope;
 use crate::net::journal::NetMessage;
-use crate::net::partition::{grudge_value, PartitionSpec};
 use crate::net::{Delivery, Kind, Network};
 use crate::opts::TestOptions;
 use crate::rng::Rng;
@@ -17,6 +16,12 @@ use crate::workloads::{OpSpec, Workload};
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
+
+mod clients;
+mod nemesis;
+
+use clients::{ClientConn, Owner};
+use nemesis::Nemesis;
 
 const MS: u64 = 1_000_000;
 const SEC: u64 = 1_000 * MS;
@@ -32,28 +37,6 @@ pub enum Phase {
     Recovery,
     Final,
     Done,
-}
-
-/// Who is waiting on a client's outstanding request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Owner {
-    Init(usize),
-    Setup(usize),
-    Worker(usize),
-}
-
-#[derive(Debug)]
-struct Waiting {
-    msg_id: u64,
-    owner: Owner,
-    deadline: u64,
-}
-
-/// A Maelstrom client: its own msg_id counter and at most one request in flight.
-#[derive(Debug, Default)]
-struct ClientConn {
-    next_msg_id: u64,
-    waiting: Option<Waiting>,
 }
 
 #[derive(Debug)]
@@ -81,12 +64,6 @@ pub struct NodeState {
     pub initialized: bool,
     /// Exit status if the process ended on its own.
     pub exited: Option<String>,
-}
-
-#[derive(Debug)]
-struct Nemesis {
-    next_at: u64,
-    partitioned: bool,
 }
 
 pub struct Runner {
@@ -408,265 +385,7 @@ impl Runner {
         }
     }
 
-    fn run_nemesis(&mut self, now: u64) {
-        let Some(n) = &self.nemesis else { return };
-        if n.next_at > now {
-            return;
-        }
-        let partitioned = n.partitioned;
-        if partitioned {
-            self.nemesis_op(now, "stop-partition", json!(null), json!("network-healed"));
-            self.net.heal();
-        } else {
-            let spec = PartitionSpec::ALL[self.rng.below(4) as usize];
-            let grudge = spec.grudge(&self.opts.nodes, &mut self.rng);
-            self.net.partition(&grudge);
-            self.nemesis_op(
-                now,
-                "start-partition",
-                json!(spec.name()),
-                grudge_value(&grudge),
-            );
-        }
-        let gap = self.rng.unit() * 2.0 * self.opts.nemesis_interval_s * SEC as f64;
-        if let Some(n) = &mut self.nemesis {
-            n.partitioned = !partitioned;
-            n.next_at = now + gap as u64;
-        }
-    }
-
-    fn nemesis_op(&mut self, now: u64, f: &str, value: Value, done: Value) {
-        let i = self.history.invoke(now, Process::Nemesis, f, value, false);
-        self.history.complete(
-            now,
-            i,
-            Completion {
-                typ: OpType::Info,
-                value: done.clone(),
-                error: None,
-                exception: None,
-            },
-        );
-        self.log.push(format!("nemesis {f}: {done}"));
-    }
-
     // --- clients and operations ---
-
-    fn open_client(&mut self) -> String {
-        let id = format!("c{}", self.next_client);
-        self.next_client += 1;
-        self.net.register(&id, Kind::Client);
-        self.clients.insert(
-            id.clone(),
-            ClientConn {
-                next_msg_id: 1,
-                waiting: None,
-            },
-        );
-        id
-    }
-
-    fn close_client(&mut self, id: &str) {
-        self.net.unregister(id);
-        self.clients.remove(id);
-    }
-
-    fn request(
-        &mut self,
-        now: u64,
-        client: &str,
-        node: usize,
-        mut body: Map<String, Value>,
-        owner: Owner,
-        deadline: u64,
-    ) {
-        let Some(conn) = self.clients.get_mut(client) else {
-            return;
-        };
-        let msg_id = conn.next_msg_id;
-        conn.next_msg_id += 1;
-        conn.waiting = Some(Waiting {
-            msg_id,
-            owner,
-            deadline,
-        });
-        body.insert("msg_id".into(), json!(msg_id));
-        let dest = self.nodes[node].name.clone();
-        if let Ok(msg) = self.net.send(now, client.to_string(), dest, body) {
-            if self.opts.log_net_send {
-                self.log.push(format!(":send {}", msg.to_line()));
-            }
-        }
-    }
-
-    fn invoke(&mut self, now: u64, w: usize, op: OpSpec) {
-        if let Some(stale) = self.workers[w].stale_client.take() {
-            self.close_client(&stale);
-        }
-        let client = match self.workers[w].client.clone() {
-            Some(c) => c,
-            None => {
-                let c = self.open_client();
-                self.workers[w].client = Some(c.clone());
-                c
-            }
-        };
-        let process = Process::Client(self.workers[w].process);
-        let invoke_index = self
-            .history
-            .invoke(now, process, op.f, op.value.clone(), op.is_final);
-        let body = self.workload.request(&op);
-        let deadline = now + self.workload.rpc_timeout_ms(&self.opts) * MS;
-        let node = self.workers[w].node;
-        self.workers[w].inflight = Some(InFlight { op, invoke_index });
-        self.request(now, &client, node, body, Owner::Worker(w), deadline);
-    }
-
-    fn complete(&mut self, now: u64, w: usize, completion: Completion) {
-        let Some(inflight) = self.workers[w].inflight.take() else {
-            return;
-        };
-        let indeterminate = completion.typ == OpType::Info;
-        self.history
-            .complete(now, inflight.invoke_index, completion);
-        if indeterminate {
-            let worker = &mut self.workers[w];
-            worker.process += self.opts.concurrency as u64;
-            if !self.workload.reusable_client() {
-                worker.stale_client = worker.client.take();
-            }
-        }
-    }
-
-    /// A message reached a client: match it with the outstanding request.
-    fn on_client_message(&mut self, now: u64, msg: &NetMessage) {
-        let in_reply_to =
-            msg.body
-                .get("in_reply_to")
-                .and_then(|v| if v.is_u64() { v.as_u64() } else { None });
-        let Some(conn) = self.clients.get_mut(&msg.dest) else {
-            return;
-        };
-        let matches = conn
-            .waiting
-            .as_ref()
-            .is_some_and(|w| Some(w.msg_id) == in_reply_to);
-        if !matches {
-            return; // late, duplicate or unsolicited: Maelstrom discards it
-        }
-        let Some(waiting) = conn.waiting.take() else {
-            return;
-        };
-        let is_error = msg.body.get("type").and_then(Value::as_str) == Some("error");
-        match waiting.owner {
-            Owner::Init(node) => {
-                let name = self.nodes[node].name.clone();
-                if msg.body.get("type").and_then(Value::as_str) == Some("init_ok") {
-                    self.nodes[node].initialized = true;
-                    self.close_client(&msg.dest);
-                    if self.nodes.iter().all(|n| n.initialized) {
-                        self.begin_setup(now);
-                    }
-                } else {
-                    self.abort = Some(format!(
-                        "Expected an init_ok message, but node {name} responded with {}",
-                        Value::Object(msg.body.clone())
-                    ));
-                }
-            }
-            Owner::Setup(node) => {
-                let name = self.nodes[node].name.clone();
-                let schema: Option<Schema> = self.workload.setup_request(&name).map(|(_, s)| s);
-                let problem = if is_error {
-                    Some(format!("error reply {}", Value::Object(msg.body.clone())))
-                } else {
-                    schema.and_then(|s| s.validate(&msg.body).err())
-                };
-                if let Some(problem) = problem {
-                    self.abort = Some(format!("Setup of node {name} failed: {problem}"));
-                } else if self.phase == Phase::Setup && self.setup_done() {
-                    self.begin_main(now);
-                }
-            }
-            Owner::Worker(w) => {
-                let Some(inflight) = &self.workers[w].inflight else {
-                    return;
-                };
-                let rpc = self.workload.rpc(inflight.op.f);
-                let completion = if is_error {
-                    client::error_completion(rpc.errors, &msg.body)
-                } else {
-                    match rpc.response.validate(&msg.body) {
-                        Ok(()) => client::ok(self.workload.ok_value(&inflight.op, &msg.body)),
-                        Err(problem) => client::malformed_completion(rpc.errors, problem),
-                    }
-                };
-                self.complete(now, w, completion);
-                if self.phase == Phase::Final {
-                    self.continue_final(now);
-                }
-            }
-        }
-    }
-
-    fn setup_done(&self) -> bool {
-        self.clients.values().all(|c| {
-            !matches!(
-                c.waiting,
-                Some(Waiting {
-                    owner: Owner::Setup(_),
-                    ..
-                })
-            )
-        })
-    }
-
-    /// Times out every request whose deadline has passed.
-    fn expire(&mut self, now: u64) {
-        let mut expired: Vec<(String, Owner)> = self
-            .clients
-            .iter()
-            .filter_map(|(id, c)| {
-                c.waiting
-                    .as_ref()
-                    .filter(|w| w.deadline <= now)
-                    .map(|w| (id.clone(), w.owner))
-            })
-            .collect();
-        // A fixed order, so that simulated runs are reproducible.
-        expired.sort_by(|a, b| (a.0.len(), &a.0).cmp(&(b.0.len(), &b.0)));
-        for (id, owner) in expired {
-            if let Some(conn) = self.clients.get_mut(&id) {
-                conn.waiting = None;
-            }
-            match owner {
-                Owner::Init(node) => {
-                    self.abort = Some(format!(
-                        "Expected node {} to respond to an init message, but node did not respond.",
-                        self.nodes[node].name
-                    ));
-                }
-                Owner::Setup(node) => {
-                    self.abort = Some(format!(
-                        "Setup of node {} failed: no reply within 5 s",
-                        self.nodes[node].name
-                    ));
-                }
-                Owner::Worker(w) => {
-                    let policy = self.workers[w]
-                        .inflight
-                        .as_ref()
-                        .map(|f| self.workload.rpc(f.op.f).errors);
-                    if let Some(policy) = policy {
-                        self.complete(now, w, client::timeout_completion(policy));
-                    }
-                }
-            }
-        }
-        if self.phase == Phase::Final {
-            self.continue_final(now);
-        }
-    }
 
     /// Routes everything the network delivered by `now`.
     fn flush(&mut self, now: u64) {
@@ -720,77 +439,9 @@ impl Runner {
     }
 }
 
-/// Validates a node's output line against Maelstrom's closed envelope schema:
-/// a JSON object with string `src` and `dest`, an object (or null) `body`,
-/// an optional integer `id`, and nothing else.
-pub fn parse_envelope(line: &str) -> Result<(String, String, Map<String, Value>), String> {
-    let value: Value =
-        serde_json::from_str(line).map_err(|e| format!("not well-formed JSON ({e})"))?;
-    let Value::Object(mut top) = value else {
-        return Err("not a JSON object".into());
-    };
-    for key in top.keys() {
-        if !matches!(key.as_str(), "src" | "dest" | "body" | "id") {
-            return Err(format!(
-                "malformed network message: unexpected top-level key {key:?}"
-            ));
-        }
-    }
-    if let Some(id) = top.get("id") {
-        if !(id.is_u64() || id.is_i64()) {
-            return Err(format!(
-                "malformed network message: id must be an integer, got {id}"
-            ));
-        }
-    }
-    let field = |top: &mut Map<String, Value>, k: &str| match top.remove(k) {
-        Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(format!(
-            "malformed network message: {k} must be a string, got {other}"
-        )),
-        None => Err(format!("malformed network message: missing {k}")),
-    };
-    let src = field(&mut top, "src")?;
-    let dest = field(&mut top, "dest")?;
-    let body = match top.remove("body") {
-        Some(Value::Object(b)) => b,
-        Some(Value::Null) => Map::new(),
-        Some(other) => {
-            return Err(format!(
-                "malformed network message: body must be an object, got {other}"
-            ))
-        }
-        None => return Err("malformed network message: missing body".into()),
-    };
-    Ok((src, dest, body))
-}
-
 fn as_map(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn envelope_schema_is_closed() {
-        assert!(parse_envelope(r#"{"src":"n0","dest":"c1","body":{"type":"x"}}"#).is_ok());
-        assert!(parse_envelope(r#"{"id":3,"src":"n0","dest":"c1","body":null}"#).is_ok());
-        for bad in [
-            "hello",
-            "",
-            "[1]",
-            r#"{"src":"n0","dest":"c1"}"#,
-            r#"{"src":"n0","dest":"c1","body":{},"extra":1}"#,
-            r#"{"src":"n0","dest":"c1","body":{},"id":null}"#,
-            r#"{"src":1,"dest":"c1","body":{}}"#,
-            r#"{"src":"n0","dest":"c1","body":"x"}"#,
-        ] {
-            assert!(parse_envelope(bad).is_err(), "{bad}");
-        }
     }
 }
