@@ -385,7 +385,7 @@ impl Runner {
         }
     }
 
-    // --- clients and operations ---
+    // --- routing (client traffic lives in clients.rs) ---
 
     /// Routes everything the network delivered by `now`.
     fn flush(&mut self, now: u64) {
