@@ -26,10 +26,8 @@ pub fn print(opts: &TestOptions, results: &Value, dir: &Path) {
             println!("  latency ms    {what:<14} {}", compact(q));
         }
     }
-    println!(
-        "  seed          {} (replay with --seed {})",
-        opts.seed, opts.seed
-    );
+    println!("  seed          {}", opts.seed);
+    println!("  replay        {}", super::store::replay_command(opts));
 }
 
 /// One line per checker: scalars and small maps, big lists as counts.
