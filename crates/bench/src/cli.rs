@@ -337,6 +337,71 @@ mod tests {
     }
 
     #[test]
+    fn the_replay_command_parses_back_into_the_same_options() {
+        let o = parse(&[
+            "-w",
+            "broadcast",
+            "--bin",
+            "x",
+            "--nodes",
+            "a,b,c",
+            "--concurrency",
+            "2n",
+            "--rate",
+            "12.5",
+            "--latency",
+            "7",
+            "--latency-dist",
+            "exponential",
+            "--nemesis",
+            "partition",
+            "--nemesis-interval",
+            "0.5",
+            "--topology",
+            "tree3",
+            "--availability",
+            "0.9",
+            "--seed",
+            "77",
+            "--sim",
+            "extra",
+        ])
+        .expect("valid");
+        let replay = crate::report::store::replay_command(&o);
+        let args: Vec<&str> = replay.split_whitespace().skip(2).collect();
+        let again = parse(&args).expect("the replay command parses");
+        assert_eq!(
+            (
+                &again.nodes,
+                again.concurrency,
+                again.rate,
+                again.latency,
+                again.seed,
+                again.sim
+            ),
+            (&o.nodes, o.concurrency, o.rate, o.latency, o.seed, o.sim)
+        );
+        assert_eq!(
+            (
+                again.nemesis_partition,
+                again.nemesis_interval_s,
+                &again.topology,
+                again.availability
+            ),
+            (
+                o.nemesis_partition,
+                o.nemesis_interval_s,
+                &o.topology,
+                o.availability
+            )
+        );
+        assert_eq!(
+            (&again.workload, &again.bin, &again.bin_args),
+            (&o.workload, &o.bin, &o.bin_args)
+        );
+    }
+
+    #[test]
     fn bad_flags_are_refused() {
         assert!(parse(&["-w", "echo"])
             .unwrap_err()

@@ -6,7 +6,8 @@
 //! command to replay the run;
 //! plus `store/latest` and `store/<workload>/latest` links to the newest run.
 
-use crate::opts::TestOptions;
+use crate::net::latency::LatencyDist;
+use crate::opts::{Availability, TestOptions};
 use crate::runner::Runner;
 use serde_json::{json, Value};
 use std::fs::{self, File};
@@ -143,17 +144,25 @@ fn write_jsonl<T: serde::Serialize>(path: &Path, items: &[T]) -> std::io::Result
 
 /// The command line that reproduces this run's choices (seeded randomness).
 pub fn replay_command(opts: &TestOptions) -> String {
+    let default_names: Vec<String> = (0..opts.nodes.len()).map(|i| format!("n{i}")).collect();
+    let nodes = if opts.nodes == default_names {
+        format!("--node-count {}", opts.nodes.len())
+    } else {
+        format!("--nodes {}", opts.nodes.join(","))
+    };
     let mut cmd = format!(
-        "glomers test -w {} --bin {} --node-count {} --time-limit {} --rate {} --concurrency {} --latency {} --seed {}",
+        "glomers test -w {} --bin {} {nodes} --time-limit {} --rate {} --concurrency {} --latency {} --seed {}",
         opts.workload,
         opts.bin.display(),
-        opts.nodes.len(),
         opts.time_limit_s,
         opts.rate,
         opts.concurrency,
         opts.latency.mean_ms,
         opts.seed
     );
+    if opts.latency.dist != LatencyDist::Constant {
+        cmd += &format!(" --latency-dist {:?}", opts.latency.dist).to_lowercase();
+    }
     if opts.nemesis_partition {
         cmd += &format!(
             " --nemesis partition --nemesis-interval {}",
@@ -163,8 +172,16 @@ pub fn replay_command(opts: &TestOptions) -> String {
     if opts.topology != "grid" {
         cmd += &format!(" --topology {}", opts.topology);
     }
+    match opts.availability {
+        Some(Availability::Total) => cmd += " --availability total",
+        Some(Availability::AtLeast(a)) => cmd += &format!(" --availability {a}"),
+        None => {}
+    }
     if opts.sim {
         cmd += " --sim";
+    }
+    for arg in &opts.bin_args {
+        cmd += &format!(" {arg}");
     }
     cmd
 }
