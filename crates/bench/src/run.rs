@@ -75,6 +75,12 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Prints a line (unless quiet) and keeps it in the console log.
+    pub fn note(&mut self, line: String) {
+        self.say(&line);
+        self.console.push(line);
+    }
+
     /// Moves the runner's log lines to the console.
     pub fn pump_log(&mut self) {
         for line in self.runner.take_log() {
@@ -181,15 +187,26 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
         }
         p.kill();
     }
+    let mut notes = Vec::new();
     for (i, node) in session.runner.nodes().iter().enumerate() {
+        let tail = || tail_text(&procs[i].stderr_tail());
         if let Some(why) = &node.stdout_dead {
-            let tail = procs[i].stderr_tail();
-            session.console.push(format!(
+            notes.push(format!(
                 "node {} output was ignored from this line on: {why}{}",
                 node.name,
-                tail_text(&tail)
+                tail()
+            ));
+        } else if node.timeouts > 0 {
+            notes.push(format!(
+                "node {} left {} client request(s) unanswered within the timeout{}",
+                node.name,
+                node.timeouts,
+                tail()
             ));
         }
+    }
+    for note in notes {
+        session.note(note);
     }
     let failure = session
         .runner

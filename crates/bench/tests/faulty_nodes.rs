@@ -129,6 +129,11 @@ fn a_node_that_never_answers_times_out_into_info() {
     assert_eq!(out.verdict, Validity::False);
     assert_eq!(out.results["stats"]["ok-count"], 0);
     assert!(out.results["stats"]["info-count"].as_u64().unwrap_or(0) >= 1);
+    assert!(
+        console(&out).contains("node n0 left 1 client request(s) unanswered"),
+        "the bench names the silent node: {}",
+        console(&out)
+    );
 }
 
 #[test]

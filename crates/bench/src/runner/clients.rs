@@ -239,6 +239,8 @@ impl Runner {
                         .as_ref()
                         .map(|f| self.workload.rpc(f.op.f).errors);
                     if let Some(policy) = policy {
+                        let node = self.workers[w].node;
+                        self.nodes[node].timeouts += 1;
                         self.complete(now, w, client::timeout_completion(policy));
                     }
                 }

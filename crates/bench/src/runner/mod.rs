@@ -64,6 +64,8 @@ pub struct NodeState {
     pub initialized: bool,
     /// Exit status if the process ended on its own.
     pub exited: Option<String>,
+    /// Client requests to this node that got no reply in time.
+    pub timeouts: u64,
 }
 
 pub struct Runner {
