@@ -97,11 +97,15 @@ fn sweep(opts: &TestOptions, count: u64, stop_early: bool) -> i32 {
         Err(code) => return code,
     };
     let failures = sim::sweep::sweep(opts, &|_, seed| make(seed), count, stop_early, 2);
-    println!(
-        "{} of {count} seeds failed (seeds {}..{})",
-        failures.len(),
-        opts.seed,
-        opts.seed + count
-    );
+    if stop_early && !failures.is_empty() {
+        println!("stopped at the first failure: seed {}", failures[0].seed);
+    } else {
+        println!(
+            "{} of {count} seeds failed (seeds {}..{})",
+            failures.len(),
+            opts.seed,
+            opts.seed + count
+        );
+    }
     i32::from(!failures.is_empty())
 }
