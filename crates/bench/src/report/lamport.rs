@@ -26,10 +26,10 @@ const LABEL_EVERY: usize = 50;
 /// Maximum length of an arrow label, in characters.
 const LABEL_MAX_CHARS: usize = 48;
 
-const COLOR_ERROR: &str = "#FF1E90";
-const COLOR_CLIENT: &str = "#81BFFC";
+const COLOR_ERROR: &str = super::PINK;
+const COLOR_CLIENT: &str = super::LIGHT_BLUE;
 const COLOR_SERVER: &str = "#000000";
-const COLOR_TRUNCATED: &str = "#FFA500";
+const COLOR_TRUNCATED: &str = super::ORANGE;
 
 /// Renders `events` (the full journal, in order) as an SVG document.
 pub fn render(events: &[JournalEvent]) -> String {
@@ -470,7 +470,7 @@ mod tests {
         let svg = render(&events);
         assert_well_formed(&svg);
         assert!(svg.contains("Additional network events not shown"));
-        assert!(svg.contains("#FFA500"));
+        assert!(svg.contains(super::super::ORANGE));
         assert_eq!(svg.matches("<g class=\"msg").count(), MAX_EVENTS / 2);
 
         let svg = render(&events[..MAX_EVENTS]);

@@ -8,6 +8,13 @@ pub mod store;
 pub mod summary;
 pub mod timeline;
 
+/// Maelstrom's palette: its pink marks errors and failed operations, its
+/// light blue client traffic and successful operations, its orange the
+/// indeterminate and the cut-off.
+pub(crate) const PINK: &str = "#FF1E90";
+pub(crate) const LIGHT_BLUE: &str = "#81BFFC";
+pub(crate) const ORANGE: &str = "#FFA400";
+
 /// Escapes text for XML and HTML, in content and in quoted attributes (the
 /// bodies shown come from untrusted nodes); control characters other than
 /// whitespace, which XML 1.0 forbids even escaped, become U+FFFD.

@@ -60,9 +60,9 @@ const X_TICKS: f64 = 10.0;
 const Y_TICKS: f64 = 6.0;
 
 /// Outcome colours, as Jepsen's.
-const COLOR_OK: &str = "#81BFFC";
-const COLOR_INFO: &str = "#FFA400";
-const COLOR_FAIL: &str = "#FF1E90";
+const COLOR_OK: &str = super::LIGHT_BLUE;
+const COLOR_INFO: &str = super::ORANGE;
+const COLOR_FAIL: &str = super::PINK;
 /// Quantile colours, in the order of [`QUANTILES`] (1 red, like Jepsen).
 const COLOR_QUANTILES: [&str; 4] = ["#377EB8", "#984EA3", "#FF7F00", "#E41A1C"];
 const COLOR_NEMESIS: &str = "#FF0000";
