@@ -138,17 +138,12 @@ impl History {
 
     /// Pairs every client invocation with its completion (None if none came).
     pub fn pairs(&self) -> Vec<(&Op, Option<&Op>)> {
-        let mut open: std::collections::HashMap<Process, usize> = Default::default();
-        let mut pairs: Vec<(&Op, Option<&Op>)> = Vec::new();
-        for op in self.ops.iter().filter(|o| o.is_client()) {
-            if op.typ == OpType::Invoke {
-                open.insert(op.process, pairs.len());
-                pairs.push((op, None));
-            } else if let Some(i) = open.remove(&op.process) {
-                pairs[i].1 = Some(op);
-            }
-        }
-        pairs
+        pair(self.ops.iter().filter(|o| o.is_client()))
+    }
+
+    /// Like [`History::pairs`], nemesis operations included.
+    pub fn all_pairs(&self) -> Vec<(&Op, Option<&Op>)> {
+        pair(self.ops.iter())
     }
 
     /// Client invocations (what msgs-per-op divides by).
@@ -158,6 +153,22 @@ impl History {
             .filter(|o| o.is_client() && o.typ == OpType::Invoke)
             .count() as u64
     }
+}
+
+/// Pairs invocations with the next completion of the same process, in
+/// invocation order.
+fn pair<'a>(ops: impl Iterator<Item = &'a Op>) -> Vec<(&'a Op, Option<&'a Op>)> {
+    let mut open: std::collections::HashMap<Process, usize> = Default::default();
+    let mut pairs: Vec<(&Op, Option<&Op>)> = Vec::new();
+    for op in ops {
+        if op.typ == OpType::Invoke {
+            open.insert(op.process, pairs.len());
+            pairs.push((op, None));
+        } else if let Some(i) = open.remove(&op.process) {
+            pairs[i].1 = Some(op);
+        }
+    }
+    pairs
 }
 
 /// Builders for hand-written histories in checker tests.

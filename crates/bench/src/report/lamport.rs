@@ -149,12 +149,7 @@ fn y_of(step: usize) -> f64 {
 }
 
 fn header(svg: &mut String, height: f64) {
-    let _ = writeln!(svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    let _ = writeln!(
-        svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{WIDTH:.0}\" \
-         height=\"{height:.0}\" viewBox=\"0 0 {WIDTH:.0} {height:.0}\">"
-    );
+    super::open_svg(svg, WIDTH, height);
     svg.push_str(
         "<style>\
          text { font-family: sans-serif; font-size: 10px; }\

@@ -46,3 +46,12 @@ pub(crate) fn cut(s: &str, max: usize) -> String {
         }
     }
 }
+
+/// Starts a standalone SVG document of the given size.
+pub(crate) fn open_svg(svg: &mut String, width: f64, height: f64) {
+    svg.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    svg.push_str(&format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{width:.0}\" \
+         height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\">\n"
+    ));
+}

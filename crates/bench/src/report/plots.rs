@@ -795,12 +795,7 @@ fn dash(shape: usize) -> String {
 }
 
 fn header(svg: &mut String, height: f64) {
-    let _ = writeln!(svg, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    let _ = writeln!(
-        svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{WIDTH:.0}\" \
-         height=\"{height:.0}\" viewBox=\"0 0 {WIDTH:.0} {height:.0}\">"
-    );
+    super::open_svg(svg, WIDTH, height);
     let _ = writeln!(
         svg,
         "<style>\

@@ -43,7 +43,9 @@ const NS_PER_MS: f64 = 1_000_000.0;
 
 /// Renders `history` as an HTML document.
 pub fn render(history: &History) -> String {
-    let (pairs, total) = pair_ops(history.ops());
+    let mut pairs = history.all_pairs();
+    let total = pairs.len();
+    pairs.truncate(MAX_OPS);
     let truncated = total > pairs.len();
 
     // Time horizon: where open-ended ops stop and the page ends. When ops are
@@ -132,28 +134,6 @@ pub fn render(history: &History) -> String {
     }
     html.push_str("</div>\n</body>\n</html>\n");
     html
-}
-
-/// Pairs the first [`MAX_OPS`] invocations (client and nemesis) with their
-/// completions; also returns the total number of invocations.
-fn pair_ops(ops: &[Op]) -> (Vec<(&Op, Option<&Op>)>, usize) {
-    let mut open: HashMap<Process, usize> = HashMap::new();
-    let mut pairs: Vec<(&Op, Option<&Op>)> = Vec::new();
-    let mut total = 0;
-    for op in ops {
-        if op.typ == OpType::Invoke {
-            total += 1;
-            if pairs.len() < MAX_OPS {
-                open.insert(op.process, pairs.len());
-                pairs.push((op, None));
-            } else {
-                open.remove(&op.process);
-            }
-        } else if let Some(i) = open.remove(&op.process) {
-            pairs[i].1 = Some(op);
-        }
-    }
-    (pairs, total)
 }
 
 /// The processes in column order: clients by number, then the nemesis.
@@ -528,7 +508,7 @@ mod tests {
             (0, OpType::Invoke, "a", json!(null), 0),
             (0, OpType::Invoke, "a", json!(null), 1_000),
         ]);
-        let (pairs, _) = pair_ops(h.ops());
+        let pairs = h.all_pairs();
         assert_eq!(px_per_ms(&pairs, 1_000_000_000), MAX_PX_PER_MS);
         assert_eq!(px_per_ms(&pairs, 10_000_000_000), 25.0);
         assert_eq!(px_per_ms(&pairs, 1_000_000_000_000), MIN_PX_PER_MS);
