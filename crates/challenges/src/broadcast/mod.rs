@@ -89,11 +89,6 @@ impl Broadcast {
             role: None,
         }
     }
-
-    /// Everything this node has seen, in arrival order.
-    pub fn values(&self) -> &ValueSet {
-        &self.values
-    }
 }
 
 impl Node for Broadcast {

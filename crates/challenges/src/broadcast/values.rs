@@ -20,10 +20,6 @@ impl ValueSet {
         fresh
     }
 
-    pub fn contains(&self, v: &Value) -> bool {
-        self.seen.contains(&v.to_string())
-    }
-
     pub fn len(&self) -> usize {
         self.order.len()
     }
