@@ -139,7 +139,10 @@ impl<N> Ctx<N> {
         self.node_ids.iter().filter(move |n| **n != self.id)
     }
 
-    /// Time since the node started, as given by the driver.
+    /// Time since the node started, as given by the driver for the event
+    /// being handled (a message, or a timeout pass). A timer or RPC timeout
+    /// handled late sees this current time, not its deadline, and every delay
+    /// and timeout is counted from it.
     pub fn now(&self) -> Duration {
         self.now
     }
@@ -219,7 +222,10 @@ impl<N> Ctx<N> {
         self.add_timer(delay, TimerAction::Once(Box::new(then)))
     }
 
-    /// Runs `tick` every `period`, first one `period` from now, until cancelled.
+    /// Runs `tick` every `period` (at least 1 µs), first one `period` from
+    /// now, until cancelled. Ticks stay on that grid (no drift); when a pass
+    /// comes late, the timer ticks once and skips the grid instants it
+    /// missed, rather than firing them back to back.
     pub fn every(
         &mut self,
         period: Duration,

@@ -21,6 +21,15 @@
 //! }
 //! fn main() { glomers_node::run(Echo) }
 //! ```
+//!
+//! ## Time, timers and RPCs
+//!
+//! - [`Ctx::now`] is the time the driver gave for the event being handled.
+//!   Timers and RPC timeouts fire in *timeout passes*
+//!   ([`Runtime::handle_timeouts`]); one handled late sees the current time,
+//!   not its deadline, and whatever it starts is timed from that current time.
+//! - A periodic timer ([`Ctx::every`]) keeps to its grid; after a late pass
+//!   it ticks once and skips the instants it missed.
 
 pub mod ctx;
 pub mod error;

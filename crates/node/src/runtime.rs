@@ -138,12 +138,13 @@ impl<N: Node> Runtime<N> {
     }
 
     /// Fires every RPC timeout and timer due at `now`, in deadline order.
-    /// Each callback sees the clock at its own deadline (the clock never goes
-    /// back, though), so work it schedules is relative to that instant even
-    /// when the driver calls this late.
+    /// Every callback sees [`Ctx::now`] = `now`, not its own deadline: when
+    /// the driver calls this late, what a callback starts (a retry, the next
+    /// timer) is still timed from the real current time, so a fresh RPC gets
+    /// its whole timeout instead of expiring in the pass that sent it.
     pub fn handle_timeouts(&mut self, now: Duration) {
-        while let Some((at, due)) = self.ctx.pop_due(now) {
-            self.advance(at);
+        self.advance(now);
+        while let Some((_, due)) = self.ctx.pop_due(now) {
             match due {
                 Due::Rpc(id) => {
                     if let Some(pending) = self.ctx.pending.remove(&id) {
@@ -153,7 +154,6 @@ impl<N: Node> Runtime<N> {
                 Due::Timer(id) => self.fire_timer(id),
             }
         }
-        self.advance(now);
     }
 
     /// The earliest instant at which [`Runtime::handle_timeouts`] has work.
@@ -192,8 +192,9 @@ impl<N: Node> Runtime<N> {
                 tick(&mut self.node, &mut self.ctx);
                 // Still registered unless the tick cancelled it.
                 if self.ctx.timers.contains_key(&id) {
+                    let next = next_tick(due, period, self.ctx.now);
                     self.ctx
-                        .schedule_timer(id, due + period, TimerAction::Every(period, tick));
+                        .schedule_timer(id, next, TimerAction::Every(period, tick));
                 }
             }
         }
@@ -265,5 +266,27 @@ impl<N: Node> Runtime<N> {
         let id = std::mem::replace(&mut self.ctx.id, own_id.to_string());
         self.refuse(request, is_reply, error);
         self.ctx.id = id;
+    }
+}
+
+/// The first instant of a periodic timer's grid (`due + k·period`, k ≥ 1)
+/// after `now`: the schedule never drifts, and ticks missed by a late pass
+/// are skipped rather than fired back to back at the same instant.
+fn next_tick(due: Duration, period: Duration, now: Duration) -> Duration {
+    let next = due.saturating_add(period);
+    if next > now {
+        return next;
+    }
+    // `period` is at least 1 µs (see `Ctx::every`), so this divides safely.
+    let behind = (now - due).as_nanos() % period.as_nanos();
+    now.saturating_add(period - nanos(behind))
+}
+
+/// `ns` nanoseconds, saturating at [`Duration::MAX`].
+fn nanos(ns: u128) -> Duration {
+    const PER_SEC: u128 = 1_000_000_000;
+    match u64::try_from(ns / PER_SEC) {
+        Ok(secs) => Duration::new(secs, (ns % PER_SEC) as u32),
+        Err(_) => Duration::MAX,
     }
 }

@@ -912,27 +912,67 @@ fn rpc_timeout_fires_exactly_once_at_the_deadline() {
 }
 
 #[test]
-fn rpc_timeout_callback_sees_its_deadline_even_when_processed_late() {
+fn late_rpc_timeout_times_its_retry_from_the_current_time() {
     let mut h = Harness::started();
     h.run(0, |_, ctx| {
         ctx.rpc("n2", json!({"type": "ask"}), ms(300), |node, ctx, r| {
             node.events
                 .push(format!("{} at {:?}", describe(&r), ctx.now()));
-            // A retry scheduled from here is relative to the deadline.
+            // A retry sent from here gets its full timeout from now on.
             ctx.rpc("n2", json!({"type": "ask"}), ms(300), |node, ctx, r| {
                 node.events
                     .push(format!("retry {} at {:?}", describe(&r), ctx.now()));
             });
         });
     });
-    // The driver only gets round to timeouts at 1 s.
-    h.tick(1_000);
+    // The driver only gets round to timeouts at 1 s: the callback sees the
+    // real time, and the retry it sends does not time out in the same pass.
+    let out = h.tick(1_000);
+    assert_eq!(out.only_line()["body"]["type"], "ask");
+    assert_eq!(h.node().events[1..], ["err Timeout at 1s"]);
+    assert_eq!(h.outstanding(), 1);
+    assert_eq!(h.next_deadline(), Some(ms(1_300)));
+    h.tick(1_299);
+    assert_eq!(h.outstanding(), 1);
+    h.tick(1_300);
     assert_eq!(
         h.node().events[1..],
-        ["err Timeout at 300ms", "retry err Timeout at 600ms"]
+        ["err Timeout at 1s", "retry err Timeout at 1.3s"]
     );
-    assert_eq!(h.rt.ctx().now(), ms(1_000));
     assert_eq!(h.outstanding(), 0);
+}
+
+#[test]
+fn late_timer_times_what_it_starts_from_the_current_time() {
+    let mut h = Harness::started();
+    h.run(0, |_, ctx| {
+        ctx.after(ms(100), |node, ctx| {
+            node.events.push(format!("timer at {:?}", ctx.now()));
+            ctx.rpc("n2", json!({"type": "ask"}), ms(50), |node, ctx, r| {
+                node.events
+                    .push(format!("{} at {:?}", describe(&r), ctx.now()));
+            });
+            ctx.after(ms(50), |node, ctx| {
+                node.events.push(format!("next at {:?}", ctx.now()));
+            });
+        });
+    });
+    // Due at 100 ms, fired at 500 ms: the RPC it sends must get its 50 ms.
+    h.tick(500);
+    assert_eq!(h.node().events[1..], ["timer at 500ms"]);
+    assert_eq!(h.outstanding(), 1);
+    assert_eq!(h.next_deadline(), Some(ms(550)));
+    let out = h.msg(520, "n2", json!({"type": "ask_ok", "in_reply_to": 1}));
+    assert!(out.lines.is_empty(), "{:?}", out.lines);
+    h.tick(550);
+    assert_eq!(
+        h.node().events[1..],
+        [
+            "timer at 500ms",
+            "ok ask_ok from n2 at 520ms",
+            "next at 550ms"
+        ]
+    );
 }
 
 #[test]
@@ -1089,15 +1129,18 @@ fn every_fires_at_each_period() {
     assert_eq!(h.node().events[1..], expected);
     assert_eq!(h.next_deadline(), Some(ms(1_100)));
 
-    // A jump of one second catches up with every missed tick, each at its
-    // own instant, and the schedule does not drift.
+    // A jump of one second fires one tick, at the current time: the missed
+    // ones are skipped, not bunched, and the schedule does not drift.
     h.tick(2_050);
-    assert_eq!(h.node().ticks, 20);
-    assert_eq!(h.node().events.last().map(String::as_str), Some("2s"));
+    assert_eq!(h.node().ticks, 11);
+    assert_eq!(h.node().events.last().map(String::as_str), Some("2.05s"));
     assert_eq!(h.next_deadline(), Some(ms(2_100)));
     // Ticking the same instant twice fires nothing more.
     h.tick(2_050);
-    assert_eq!(h.node().ticks, 20);
+    assert_eq!(h.node().ticks, 11);
+    h.tick(2_100);
+    assert_eq!(h.node().ticks, 12);
+    assert_eq!(h.next_deadline(), Some(ms(2_200)));
 }
 
 #[test]
@@ -1197,11 +1240,40 @@ fn timers_and_rpcs_interleave_in_deadline_order() {
             });
         });
     });
-    h.tick(100);
+    // On time, each fires at its deadline.
+    h.tick(10);
+    h.tick(15);
+    h.tick(20);
+    h.tick(30);
     assert_eq!(
         h.node().events[1..],
         ["b 10ms", "c 15ms", "rpc 20ms", "a 30ms"]
     );
+}
+
+#[test]
+fn a_late_pass_fires_what_was_due_in_deadline_order_at_the_current_time() {
+    let mut h = Harness::started();
+    h.run(0, |_, ctx| {
+        ctx.after(ms(30), |node, ctx| {
+            node.events.push(format!("a {:?}", ctx.now()))
+        });
+        ctx.rpc("n2", json!({"type": "ask"}), ms(20), |node, ctx, _| {
+            node.events.push(format!("rpc {:?}", ctx.now()));
+        });
+        ctx.after(ms(10), |node, ctx| {
+            node.events.push(format!("b {:?}", ctx.now()));
+            ctx.after(ms(5), |node, ctx| {
+                node.events.push(format!("c {:?}", ctx.now()))
+            });
+        });
+    });
+    // `c` is armed during the pass at 100 ms, so it is due at 105 ms.
+    h.tick(100);
+    assert_eq!(h.node().events[1..], ["b 100ms", "rpc 100ms", "a 100ms"]);
+    assert_eq!(h.next_deadline(), Some(ms(105)));
+    h.tick(105);
+    assert_eq!(h.node().events.last().map(String::as_str), Some("c 105ms"));
 }
 
 // ---------------------------------------------------------------------------
