@@ -7,6 +7,7 @@
 //! - [`workloads`]: each workload's generator, client rules and checker;
 //! - [`checkers`]: checkers shared by all workloads and the verdict;
 //! - [`client`]: how replies become history completions;
+//! - [`exact`]: exact order of JSON numbers (they stay as the node wrote them);
 //! - [`process`] and [`run`]: real node processes and the real-time driver;
 //! - [`sim`]: in-process nodes on virtual time, seed sweeps;
 //! - [`report`]: the store directory, summary and Lamport diagram;
@@ -16,6 +17,7 @@ pub mod challenge;
 pub mod checkers;
 pub mod cli;
 pub mod client;
+pub mod exact;
 pub mod history;
 pub mod net;
 pub mod opts;

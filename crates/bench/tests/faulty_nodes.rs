@@ -153,3 +153,33 @@ fn a_missing_binary_is_a_clear_error() {
     let err = run_test(&o).expect_err("cannot start");
     assert!(err.contains("/nonexistent/node"), "{err}");
 }
+
+/// Ids past 64 bits must reach the checker exact (they would collide as
+/// doubles); Maelstrom calls this node valid, and so must we — in process
+/// mode and in simulation, with the ids written to the history as printed.
+#[test]
+fn ids_past_64_bits_stay_exact_through_the_bench() {
+    let mut o = options("unique-ids", "bigint-ids", 3);
+    o.rate = 200.0;
+    let mut sim = o.clone();
+    sim.sim = true;
+    let make = glomers_bench::sim::registry::for_bin(&sim.bin).expect("registered");
+    let simulated = glomers_bench::sim::run_sim(&sim, &|_, seed| make(seed)).expect("runs");
+    for out in [run(&o), simulated] {
+        assert_eq!(out.exit_code(), 0, "{:#}", out.results);
+        let w = &out.results["workload"];
+        assert_eq!(w["duplicated-count"], 0);
+        assert!(w["acknowledged-count"].as_u64().unwrap_or(0) > 100, "{w}");
+        assert_eq!(w["range"][0].to_string(), "1000000000000000000000");
+        let history = std::fs::read_to_string(out.dir.join("history.jsonl")).expect("history");
+        assert!(
+            history.contains("\"value\":1000000000000000000001"),
+            "exact in the history"
+        );
+        let journal = std::fs::read_to_string(out.dir.join("net-journal.jsonl")).expect("journal");
+        assert!(
+            journal.contains("\"id\":1000000000000000000002"),
+            "exact in the journal"
+        );
+    }
+}

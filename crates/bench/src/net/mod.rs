@@ -353,6 +353,21 @@ mod tests {
     }
 
     #[test]
+    fn numbers_reach_their_destination_exactly_as_sent() {
+        let mut n = net(0);
+        // Equal in value; serde_json writes the exponent sign.
+        let line = r#"{"src":"n0","dest":"n1","body":{"big":100000000000000000000000001,"f":1.10,"e":1e400,"neg":-0.0,"type":"x"}}"#;
+        let (src, dest, body) = envelope::parse_envelope(line).expect("valid");
+        n.send(0, src, dest, body).expect("registered");
+        n.advance(0);
+        let d = n.take_deliveries();
+        assert_eq!(
+            d[0].msg.to_line(),
+            r#"{"id":0,"src":"n0","dest":"n1","body":{"big":100000000000000000000000001,"e":1e+400,"f":1.10,"neg":-0.0,"type":"x"}}"#
+        );
+    }
+
+    #[test]
     fn unknown_or_closed_ids_are_refused() {
         let mut n = net(0);
         assert_eq!(

@@ -6,7 +6,9 @@
 use super::{boxed, SimNode};
 use glomers_challenges::broadcast::{profile::Profile, Broadcast};
 use glomers_challenges::{counter::Counter, echo::Echo, unique_ids::UniqueIds};
-use glomers_fixtures::nodes::{AlteredEcho, BroadcastFlaws, CollidingIds, FlawedBroadcast};
+use glomers_fixtures::nodes::{
+    AlteredEcho, BigIntIds, BroadcastFlaws, CollidingIds, FlawedBroadcast,
+};
 use serde_json::json;
 use std::path::Path;
 
@@ -29,6 +31,7 @@ pub const NODES: &[(&str, Constructor)] = &[
     ("faulty-ids-collide", |seed| {
         boxed(CollidingIds::default(), seed)
     }),
+    ("bigint-ids", |seed| boxed(BigIntIds::default(), seed)),
     ("faulty-broadcast-no-retry", |seed| {
         flawed(BroadcastFlaws::default(), seed)
     }),

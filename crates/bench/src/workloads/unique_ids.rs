@@ -90,10 +90,7 @@ fn range(ids: &[&Value]) -> Result<Value, String> {
     };
     let cmp = |a: &Value, b: &Value| -> Result<Ordering, String> {
         match (a, b) {
-            (Value::Number(x), Value::Number(y)) => Ok(x
-                .as_f64()
-                .partial_cmp(&y.as_f64())
-                .unwrap_or(Ordering::Equal)),
+            (Value::Number(x), Value::Number(y)) => Ok(crate::exact::cmp_numbers(x, y)),
             (Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
             (Value::Bool(x), Value::Bool(y)) => Ok(x.cmp(y)),
             _ => Err(format!("ids {a} and {b} cannot be compared")),
@@ -137,5 +134,22 @@ mod tests {
         // 1 and 1.0 are different ids, as in Maelstrom.
         assert_eq!(run(&[json!(1), json!(1.0)])["valid?"], true);
         assert_eq!(run(&[json!(1), json!("1")])["valid?"], "unknown");
+    }
+
+    #[test]
+    fn ids_past_64_bits_stay_distinct_and_ordered() {
+        let big = |t: &str| -> Value { serde_json::from_str(t).expect("a number") };
+        let ids = [
+            big("1000000000000000000002"),
+            big("1000000000000000000001"),
+            big("1000000000000000000003"),
+        ];
+        let r = run(&ids);
+        assert_eq!(r["valid?"], true, "{r}");
+        assert_eq!(r["duplicated-count"], 0);
+        assert_eq!(
+            r["range"].to_string(),
+            "[1000000000000000000001,1000000000000000000003]"
+        );
     }
 }
