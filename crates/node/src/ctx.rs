@@ -94,6 +94,17 @@ pub(crate) enum Due {
     Timer(TimerId),
 }
 
+/// One deadline-heap entry, ordered by instant (then as before by what it is).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Deadline {
+    at: Duration,
+    due: Due,
+    /// The timeout pass current when it was armed: it may only fire in a
+    /// later pass, so a zero delay re-armed from its own callback cannot keep
+    /// a pass going forever.
+    armed: u64,
+}
+
 /// The node's context. See the module docs.
 pub struct Ctx<N> {
     pub(crate) id: String,
@@ -105,7 +116,9 @@ pub struct Ctx<N> {
     pub(crate) outbox: VecDeque<Output>,
     pub(crate) pending: HashMap<u64, PendingRpc<N>>,
     pub(crate) timers: HashMap<TimerId, Timer<N>>,
-    pub(crate) deadlines: BinaryHeap<Reverse<(Duration, Due)>>,
+    deadlines: BinaryHeap<Reverse<Deadline>>,
+    /// Number of timeout passes begun so far.
+    pass: u64,
 }
 
 impl<N> Ctx<N> {
@@ -121,6 +134,7 @@ impl<N> Ctx<N> {
             pending: HashMap::new(),
             timers: HashMap::new(),
             deadlines: BinaryHeap::new(),
+            pass: 0,
         }
     }
 
@@ -178,7 +192,8 @@ impl<N> Ctx<N> {
     }
 
     /// Sends `payload` with a fresh `msg_id` and calls `then` exactly once: with
-    /// the reply, or with [`RpcError::Timeout`] after `timeout`. Late replies
+    /// the reply, or with [`RpcError::Timeout`] after `timeout` (in a timeout
+    /// pass after the one that sent it, like [`Ctx::after`]). Late replies
     /// are dropped; nothing is kept once the RPC is settled or cancelled.
     pub fn rpc(
         &mut self,
@@ -197,7 +212,7 @@ impl<N> Ctx<N> {
                 callback: Box::new(then),
             },
         );
-        self.deadlines.push(Reverse((deadline, Due::Rpc(msg_id))));
+        self.push_deadline(deadline, Due::Rpc(msg_id));
         self.emit(dest, Some(msg_id), None, &payload);
         RpcId(msg_id)
     }
@@ -213,7 +228,10 @@ impl<N> Ctx<N> {
         self.pending.len()
     }
 
-    /// Runs `then` once, `delay` from now.
+    /// Runs `then` once, `delay` from now. It fires in a timeout pass after
+    /// the one that armed it, even when already due: a zero delay means "the
+    /// next pass", so a timer re-armed from its own callback (with any delay)
+    /// cannot keep a pass from ending.
     pub fn after(
         &mut self,
         delay: Duration,
@@ -255,12 +273,17 @@ impl<N> Ctx<N> {
                 action: Some(action),
             },
         );
-        self.deadlines.push(Reverse((due, Due::Timer(id))));
+        self.push_deadline(due, Due::Timer(id));
+    }
+
+    fn push_deadline(&mut self, at: Duration, due: Due) {
+        let armed = self.pass;
+        self.deadlines.push(Reverse(Deadline { at, due, armed }));
     }
 
     /// Drops stale heap heads and returns the earliest live deadline.
     pub(crate) fn next_deadline(&mut self) -> Option<Duration> {
-        while let Some(Reverse((at, due))) = self.deadlines.peek().copied() {
+        while let Some(Reverse(Deadline { at, due, .. })) = self.deadlines.peek().copied() {
             if self.is_live(at, due) {
                 return Some(at);
             }
@@ -269,13 +292,31 @@ impl<N> Ctx<N> {
         None
     }
 
-    /// Pops the next live deadline that is due at `now`, with its instant.
-    pub(crate) fn pop_due(&mut self, now: Duration) -> Option<(Duration, Due)> {
-        let at = self.next_deadline()?;
-        if at > now {
-            return None;
+    /// Starts a timeout pass: what is armed from now on waits for the next.
+    pub(crate) fn begin_pass(&mut self) {
+        self.pass += 1;
+    }
+
+    /// Pops the next live deadline due at `now` that was armed before this
+    /// pass. Due ones armed during it are set aside in `deferred`, for
+    /// [`Ctx::end_pass`] to put back.
+    pub(crate) fn pop_due(&mut self, now: Duration, deferred: &mut Vec<Deadline>) -> Option<Due> {
+        loop {
+            let at = self.next_deadline()?;
+            if at > now {
+                return None;
+            }
+            let Reverse(entry) = self.deadlines.pop()?;
+            if entry.armed < self.pass {
+                return Some(entry.due);
+            }
+            deferred.push(entry);
         }
-        self.deadlines.pop().map(|Reverse(entry)| entry)
+    }
+
+    /// Ends a timeout pass: re-queues what [`Ctx::pop_due`] set aside.
+    pub(crate) fn end_pass(&mut self, deferred: Vec<Deadline>) {
+        self.deadlines.extend(deferred.into_iter().map(Reverse));
     }
 
     fn is_live(&self, at: Duration, due: Due) -> bool {

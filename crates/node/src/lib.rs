@@ -28,6 +28,8 @@
 //!   Timers and RPC timeouts fire in *timeout passes*
 //!   ([`Runtime::handle_timeouts`]); one handled late sees the current time,
 //!   not its deadline, and whatever it starts is timed from that current time.
+//! - A timer or RPC timeout armed during a pass fires in a later pass, even
+//!   if already due: a zero delay means "the next pass", so every pass ends.
 //! - A periodic timer ([`Ctx::every`]) keeps to its grid; after a late pass
 //!   it ticks once and skips the instants it missed.
 

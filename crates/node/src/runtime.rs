@@ -142,9 +142,16 @@ impl<N: Node> Runtime<N> {
     /// the driver calls this late, what a callback starts (a retry, the next
     /// timer) is still timed from the real current time, so a fresh RPC gets
     /// its whole timeout instead of expiring in the pass that sent it.
+    ///
+    /// Only what was armed before this pass fires in it; what a callback arms
+    /// waits for the next pass even if already due (see [`Ctx::after`]), so
+    /// every pass ends. A driver calls this again while
+    /// [`Runtime::next_deadline`] is not after `now`.
     pub fn handle_timeouts(&mut self, now: Duration) {
         self.advance(now);
-        while let Some((_, due)) = self.ctx.pop_due(now) {
+        self.ctx.begin_pass();
+        let mut deferred = Vec::new();
+        while let Some(due) = self.ctx.pop_due(now, &mut deferred) {
             match due {
                 Due::Rpc(id) => {
                     if let Some(pending) = self.ctx.pending.remove(&id) {
@@ -154,6 +161,7 @@ impl<N: Node> Runtime<N> {
                 Due::Timer(id) => self.fire_timer(id),
             }
         }
+        self.ctx.end_pass(deferred);
     }
 
     /// The earliest instant at which [`Runtime::handle_timeouts`] has work.

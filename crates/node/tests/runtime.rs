@@ -1112,6 +1112,53 @@ fn zero_delay_after_fires_on_the_next_timeout_pass() {
 }
 
 #[test]
+fn zero_delay_timer_rearmed_from_its_callback_fires_once_per_pass() {
+    /// Re-arms itself with no delay; the cap only keeps a broken runtime
+    /// from spinning forever inside the test.
+    fn again(node: &mut Probe, ctx: &mut Ctx<Probe>) {
+        node.ticks += 1;
+        if node.ticks < 1_000 {
+            ctx.after(Duration::ZERO, again);
+        }
+    }
+    let mut h = Harness::started();
+    h.run(10, |_, ctx| {
+        ctx.after(Duration::ZERO, again);
+    });
+    h.tick(10);
+    assert_eq!(h.node().ticks, 1, "a pass must end");
+    assert_eq!(h.next_deadline(), Some(ms(10)));
+    h.tick(10);
+    assert_eq!(h.node().ticks, 2);
+    h.tick(11);
+    assert_eq!(h.node().ticks, 3);
+}
+
+#[test]
+fn zero_timeout_rpc_sent_during_a_pass_times_out_in_the_next_pass() {
+    let mut h = Harness::started();
+    h.run(0, |_, ctx| {
+        ctx.after(ms(5), |_, ctx| {
+            ctx.rpc(
+                "n2",
+                json!({"type": "ask"}),
+                Duration::ZERO,
+                |node, ctx, r| {
+                    node.events
+                        .push(format!("{} at {:?}", describe(&r), ctx.now()));
+                },
+            );
+        });
+    });
+    let out = h.tick(5);
+    assert_eq!(out.only_line()["body"]["type"], "ask");
+    assert_eq!(h.outstanding(), 1);
+    assert_eq!(h.next_deadline(), Some(ms(5)));
+    h.tick(5);
+    assert_eq!(h.node().events[1..], ["err Timeout at 5ms"]);
+}
+
+#[test]
 fn every_fires_at_each_period() {
     let mut h = Harness::started();
     h.run(0, |node, ctx| {
