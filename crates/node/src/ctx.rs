@@ -193,7 +193,8 @@ impl<N> Ctx<N> {
 
     /// Sends `payload` with a fresh `msg_id` and calls `then` exactly once: with
     /// the reply, or with [`RpcError::Timeout`] after `timeout` (in a timeout
-    /// pass after the one that sent it, like [`Ctx::after`]). Late replies
+    /// pass after the one that sent it, like [`Ctx::after`]; a huge timeout
+    /// such as [`Duration::MAX`] means never time out). Late replies
     /// are dropped; nothing is kept once the RPC is settled or cancelled.
     pub fn rpc(
         &mut self,
@@ -204,7 +205,8 @@ impl<N> Ctx<N> {
     ) -> RpcId {
         let msg_id = self.next_msg_id;
         self.next_msg_id += 1;
-        let deadline = self.now + timeout;
+        // Saturating: a huge timeout (up to `Duration::MAX`) means never.
+        let deadline = self.now.saturating_add(timeout);
         self.pending.insert(
             msg_id,
             PendingRpc {
@@ -228,7 +230,8 @@ impl<N> Ctx<N> {
         self.pending.len()
     }
 
-    /// Runs `then` once, `delay` from now. It fires in a timeout pass after
+    /// Runs `then` once, `delay` from now; a huge delay such as
+    /// [`Duration::MAX`] means never. It fires in a timeout pass after
     /// the one that armed it, even when already due: a zero delay means "the
     /// next pass", so a timer re-armed from its own callback (with any delay)
     /// cannot keep a pass from ending.
@@ -261,7 +264,8 @@ impl<N> Ctx<N> {
     fn add_timer(&mut self, delay: Duration, action: TimerAction<N>) -> TimerId {
         let id = TimerId(self.next_timer_id);
         self.next_timer_id += 1;
-        self.schedule_timer(id, self.now + delay, action);
+        // Saturating: a huge delay (up to `Duration::MAX`) means never.
+        self.schedule_timer(id, self.now.saturating_add(delay), action);
         id
     }
 

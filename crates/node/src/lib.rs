@@ -30,6 +30,8 @@
 //!   not its deadline, and whatever it starts is timed from that current time.
 //! - A timer or RPC timeout armed during a pass fires in a later pass, even
 //!   if already due: a zero delay means "the next pass", so every pass ends.
+//! - Deadlines saturate: a huge delay or timeout (up to `Duration::MAX`)
+//!   means never, and [`Runtime::next_deadline`] may then be `Duration::MAX`.
 //! - A periodic timer ([`Ctx::every`]) keeps to its grid; after a late pass
 //!   it ticks once and skips the instants it missed.
 

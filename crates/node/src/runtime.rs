@@ -298,3 +298,25 @@ fn nanos(ns: u128) -> Duration {
         Err(_) => Duration::MAX,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::next_tick;
+    use std::time::Duration;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn next_tick_keeps_the_grid_skips_missed_instants_and_saturates() {
+        assert_eq!(next_tick(ms(100), ms(100), ms(100)), ms(200));
+        assert_eq!(next_tick(ms(100), ms(100), ms(150)), ms(200));
+        assert_eq!(next_tick(ms(100), ms(100), ms(200)), ms(300));
+        assert_eq!(next_tick(ms(100), ms(100), ms(1_050)), ms(1_100));
+        let max = Duration::MAX;
+        assert_eq!(next_tick(ms(5), max, ms(10)), max);
+        assert_eq!(next_tick(max, ms(1), max), max);
+        assert_eq!(next_tick(ms(0), max, max), max);
+    }
+}

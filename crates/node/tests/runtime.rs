@@ -1159,6 +1159,29 @@ fn zero_timeout_rpc_sent_during_a_pass_times_out_in_the_next_pass() {
 }
 
 #[test]
+fn huge_delays_and_timeouts_mean_never() {
+    let mut h = Harness::started();
+    h.run(100, |node, ctx| {
+        ctx.after(Duration::MAX, |node, _| node.events.push("after".into()));
+        node.timer = Some(ctx.every(Duration::MAX, |node, _| node.ticks += 1));
+        ctx.rpc("n2", json!({"type": "ask"}), Duration::MAX, |node, _, r| {
+            node.events.push(describe(&r));
+        });
+        let kv = Kv::seq().with_timeout(Duration::MAX);
+        kv.read::<Probe, i64>(ctx, "k", |node, _, r| kv_event(node, r));
+    });
+    assert_eq!(h.next_deadline(), Some(Duration::MAX));
+    h.tick(u64::MAX);
+    assert_eq!(h.node().events.len(), 1, "{:?}", h.node().events);
+    assert_eq!(h.node().ticks, 0);
+    assert_eq!(h.outstanding(), 2);
+    // The RPC still completes normally.
+    h.msg(200, "n2", json!({"type": "ask_ok", "in_reply_to": 1}));
+    assert_eq!(h.node().events[1..], ["ok ask_ok from n2"]);
+    assert_eq!(h.outstanding(), 1);
+}
+
+#[test]
 fn every_fires_at_each_period() {
     let mut h = Harness::started();
     h.run(0, |node, ctx| {
