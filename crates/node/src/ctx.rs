@@ -194,8 +194,10 @@ impl<N> Ctx<N> {
     /// Sends `payload` with a fresh `msg_id` and calls `then` exactly once: with
     /// the reply, or with [`RpcError::Timeout`] after `timeout` (in a timeout
     /// pass after the one that sent it, like [`Ctx::after`]; a huge timeout
-    /// such as [`Duration::MAX`] means never time out). Late replies
-    /// are dropped; nothing is kept once the RPC is settled or cancelled.
+    /// such as [`Duration::MAX`] means never time out). A reply arriving
+    /// after that, or after [`Ctx::cancel_rpc`], is dropped with a log line
+    /// and never reaches [`crate::Node::handle`]; nothing is kept once the
+    /// RPC is settled or cancelled.
     pub fn rpc(
         &mut self,
         dest: &str,

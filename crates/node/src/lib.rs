@@ -32,6 +32,9 @@
 //!   if already due: a zero delay means "the next pass", so every pass ends.
 //! - Deadlines saturate: a huge delay or timeout (up to `Duration::MAX`)
 //!   means never, and [`Runtime::next_deadline`] may then be `Duration::MAX`.
+//! - An RPC's callback runs exactly once. A reply arriving after its
+//!   timeout (or after [`Ctx::cancel_rpc`]) is dropped with a log line on
+//!   stderr; it never reaches [`Node::handle`] as a request.
 //! - A periodic timer ([`Ctx::every`]) keeps to its grid; after a late pass
 //!   it ticks once and skips the instants it missed.
 

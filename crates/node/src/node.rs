@@ -8,6 +8,9 @@ use serde::de::DeserializeOwned;
 
 /// A Maelstrom node: state plus handlers. The runtime answers `init` itself,
 /// then calls [`Node::on_init`] once and [`Node::handle`] for every request.
+/// Replies (bodies with `in_reply_to`) go to the callback of the RPC they
+/// answer; one no RPC waits for any more (timed out, cancelled) is dropped
+/// with a log line, never handed to [`Node::handle`].
 pub trait Node: Sized + 'static {
     /// The requests this node understands, usually an enum tagged by `type`
     /// (`#[serde(tag = "type", rename_all = "snake_case")]`). Use

@@ -49,31 +49,40 @@ impl<N: Node> Runtime<N> {
         }
     }
 
-    /// Handles one parsed message.
+    /// Handles one parsed message. A reply (a body with `in_reply_to`) goes to
+    /// the RPC waiting for it; one that no RPC waits for (it timed out, was
+    /// cancelled or never existed) is dropped with a log line and never
+    /// reaches [`Node::handle`], which only sees requests.
     pub fn handle_message(&mut self, msg: Envelope, now: Duration) {
         self.advance(now);
-        if let Some(id) = msg.body.in_reply_to {
-            if let Some(pending) = self.ctx.pending.remove(&id) {
-                let result = if msg.body.kind() == "error" {
-                    match msg.body.decode::<Error>() {
-                        Ok(e) => Err(RpcError::Remote(e)),
-                        Err(e) => Err(RpcError::Malformed(e.to_string())),
-                    }
-                } else {
-                    Ok(Reply {
-                        src: msg.src,
-                        body: msg.body,
-                    })
-                };
-                (pending.callback)(&mut self.node, &mut self.ctx, result);
-                return;
-            }
-        }
         let kind = msg.body.kind().to_string();
+        if let Some(id) = msg.body.in_reply_to {
+            let Some(pending) = self.ctx.pending.remove(&id) else {
+                // Its RPC already settled (with `Timeout`) or was cancelled:
+                // its callback ran or never will, and a reply is no request.
+                return self.ctx.log(format!(
+                    "dropping late reply {kind} from {} to msg {id}: no RPC waits for it",
+                    msg.src
+                ));
+            };
+            let result = if kind == "error" {
+                match msg.body.decode::<Error>() {
+                    Ok(e) => Err(RpcError::Remote(e)),
+                    Err(e) => Err(RpcError::Malformed(e.to_string())),
+                }
+            } else {
+                Ok(Reply {
+                    src: msg.src,
+                    body: msg.body,
+                })
+            };
+            return (pending.callback)(&mut self.node, &mut self.ctx, result);
+        }
         if kind == "init" {
             return self.handle_init(msg);
         }
-        let is_reply = msg.body.in_reply_to.is_some() || kind == "error";
+        // A bare `error` is still a reply of sorts: never answer it.
+        let is_reply = kind == "error";
         let request = Request {
             src: msg.src,
             msg_id: msg.body.msg_id,
@@ -107,7 +116,7 @@ impl<N: Node> Runtime<N> {
                 }
             }
             Err(e) if is_reply => self.ctx.log(format!(
-                "dropping unexpected {kind} from {} (no RPC waiting for it): {e}",
+                "dropping unexpected {kind} from {}: {e}",
                 request.src
             )),
             Err(e) => {
@@ -230,13 +239,11 @@ impl<N: Node> Runtime<N> {
                 self.node.on_init(&mut self.ctx);
             }
             Err(e) => {
-                // A reply no RPC waits for is never answered, not even here.
-                let is_reply = msg.body.in_reply_to.is_some();
                 let error = Error::malformed(format!("bad init: {e}"));
                 if self.initialized {
-                    self.refuse(&request, is_reply, error);
+                    self.refuse(&request, false, error);
                 } else {
-                    self.refuse_as(&dest, &request, is_reply, error);
+                    self.refuse_as(&dest, &request, false, error);
                 }
             }
         }

@@ -544,9 +544,10 @@ fn handler_error_becomes_an_error_reply() {
 
 #[test]
 fn handler_error_on_a_reply_is_not_answered() {
-    // A handler that fails on a message which is itself a reply (it has
-    // `in_reply_to` but no RPC waits for it) must not answer: the peer would
-    // answer our error with an error, and so on.
+    // A message which is itself a reply (it has `in_reply_to` but no RPC
+    // waits for it) must not be answered, even if its type is a request the
+    // handler would refuse: the peer would answer our error with an error,
+    // and so on.
     let mut h = Harness::started();
     let out = h.msg(
         1,
@@ -609,6 +610,9 @@ fn untyped_node_never_answers_stray_replies_or_errors() {
         ms(2),
     );
     assert_eq!(lines(&mut rt)[0]["body"]["code"], 10);
+    // Replies no RPC waits for never reach the handler; a bare `error` (no
+    // `in_reply_to`) does, though it is never answered.
+    assert_eq!(rt.node().0, ["error", "ping", "zap"]);
 }
 
 #[test]
@@ -973,6 +977,48 @@ fn late_timer_times_what_it_starts_from_the_current_time() {
             "next at 550ms"
         ]
     );
+}
+
+#[test]
+fn late_reply_to_a_timed_out_rpc_is_dropped_with_a_log_line() {
+    let mut h = Harness::started();
+    h.run(0, |_, ctx| {
+        ctx.rpc("n2", json!({"type": "note"}), ms(100), |node, _, r| {
+            node.events.push(describe(&r));
+        });
+    });
+    h.tick(100);
+    assert_eq!(h.node().events[1..], ["err Timeout"]);
+    // The reply comes late, and its type happens to be one `handle` knows.
+    let out = h.msg(
+        150,
+        "n2",
+        json!({"type": "note", "text": "late", "in_reply_to": 1, "msg_id": 7}),
+    );
+    assert!(out.lines.is_empty(), "{:?}", out.lines);
+    assert_eq!(h.node().events[1..], ["err Timeout"], "reached handle");
+    assert_eq!(out.logs.len(), 1, "{:?}", out.logs);
+    assert!(
+        out.logs[0].contains("late reply") && out.logs[0].contains("n2"),
+        "{:?}",
+        out.logs
+    );
+    // Same for a reply to an RPC that was cancelled, or never sent.
+    h.run(200, |_, ctx| {
+        let id = ctx.rpc("n3", json!({"type": "note"}), ms(100), |node, _, r| {
+            node.events.push(describe(&r));
+        });
+        ctx.cancel_rpc(id);
+    });
+    for in_reply_to in [2, 99] {
+        let out = h.msg(
+            210,
+            "n3",
+            json!({"type": "note", "text": "stray", "in_reply_to": in_reply_to}),
+        );
+        assert!(out.lines.is_empty() && out.logs.len() == 1, "{out:?}");
+    }
+    assert_eq!(h.node().events[1..], ["err Timeout"]);
 }
 
 #[test]
