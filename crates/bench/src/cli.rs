@@ -10,6 +10,15 @@ use std::path::PathBuf;
 /// Exit status for invalid arguments, as Maelstrom uses.
 pub const EXIT_BAD_ARGS: i32 = 254;
 
+/// Bounds that keep every derived time (nanoseconds in a `u64`) and count
+/// far from overflow: a year of test, 1000 s of latency, an op every ~17
+/// minutes at the slowest, a million workers.
+pub const MAX_SECONDS: u64 = 365 * 86_400;
+pub const MAX_LATENCY_MS: u64 = 1_000_000;
+pub const MIN_RATE: f64 = 0.001;
+pub const MAX_RATE: f64 = 1e7;
+pub const MAX_CONCURRENCY: usize = 1_000_000;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "glomers",
@@ -184,14 +193,19 @@ impl TestArgs {
         } else {
             (1..=5).map(|i| format!("n{i}")).collect::<Vec<_>>()
         };
-        if nodes.is_empty() {
-            return Err("no nodes given".into());
+        check_node_names(&nodes)?;
+        if !(1..=MAX_SECONDS).contains(&self.time_limit) {
+            return Err(format!(
+                "--time-limit must be a whole number of seconds in 1..={MAX_SECONDS}"
+            ));
         }
-        if self.time_limit == 0 {
-            return Err("--time-limit must be a positive integer".into());
+        if !(self.rate == 0.0 || (MIN_RATE..=MAX_RATE).contains(&self.rate)) {
+            return Err(format!(
+                "--rate must be 0 (no operations) or a number in {MIN_RATE}..={MAX_RATE}"
+            ));
         }
-        if !(self.rate >= 0.0 && self.rate.is_finite()) {
-            return Err("--rate must be a number ≥ 0".into());
+        if self.latency > MAX_LATENCY_MS {
+            return Err(format!("--latency must be at most {MAX_LATENCY_MS} ms"));
         }
         let concurrency = parse_concurrency(&self.concurrency, nodes.len())?;
         let nemesis_partition = match &self.nemesis {
@@ -207,8 +221,10 @@ impl TestArgs {
                 true
             }
         };
-        if !(self.nemesis_interval > 0.0 && self.nemesis_interval.is_finite()) {
-            return Err("--nemesis-interval must be a positive number".into());
+        if !(self.nemesis_interval > 0.0 && self.nemesis_interval <= MAX_SECONDS as f64) {
+            return Err(format!(
+                "--nemesis-interval must be a positive number of seconds, at most {MAX_SECONDS}"
+            ));
         }
         if self.latency == 0 && self.latency_dist == LatencyDist::Exponential {
             return Err(
@@ -254,6 +270,14 @@ impl TestArgs {
         opts.log_net_send = self.log_net_send;
         opts.log_net_recv = self.log_net_recv;
         opts.seed = self.seed.unwrap_or_else(clock_seed);
+        if let Some(count) = self.seeds {
+            if count == 0 || opts.seed.checked_add(count).is_none() {
+                return Err(format!(
+                    "--seeds must be at least 1, and --seed + --seeds must stay below {}",
+                    u64::MAX
+                ));
+            }
+        }
         opts.store = self.store;
         opts.test_count = self.test_count.max(1);
         opts.sim = self.sim;
@@ -269,11 +293,40 @@ pub fn parse_concurrency(spec: &str, node_count: usize) -> Result<usize, String>
         None => (spec, false),
     };
     let k: usize = digits.parse().map_err(|_| bad())?;
-    let c = if per_node { k * node_count } else { k };
-    if c == 0 {
-        return Err("--concurrency must be at least 1".into());
+    let c = if per_node {
+        k.checked_mul(node_count).unwrap_or(usize::MAX)
+    } else {
+        k
+    };
+    if !(1..=MAX_CONCURRENCY).contains(&c) {
+        return Err(format!(
+            "--concurrency must give between 1 and {MAX_CONCURRENCY} workers, got {spec:?}"
+        ));
     }
     Ok(c)
+}
+
+/// Node names must be distinct and must not look like a client (Maelstrom
+/// treats every id starting with `c` as one) or name a service.
+pub fn check_node_names(nodes: &[String]) -> Result<(), String> {
+    if nodes.is_empty() {
+        return Err("no nodes given".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    for name in nodes {
+        if name.starts_with('c') {
+            return Err(format!(
+                "node name {name:?} starts with `c`, which Maelstrom reserves for clients"
+            ));
+        }
+        if crate::services::NAMES.contains(&name.as_str()) {
+            return Err(format!("node name {name:?} is the name of a service"));
+        }
+        if !seen.insert(name) {
+            return Err(format!("node name {name:?} is given twice"));
+        }
+    }
+    Ok(())
 }
 
 /// A seed for runs that did not ask for one.
@@ -344,7 +397,7 @@ mod tests {
             "--bin",
             "x",
             "--nodes",
-            "a,b,c",
+            "a,b,d",
             "--concurrency",
             "2n",
             "--rate",
@@ -364,12 +417,31 @@ mod tests {
             "--seed",
             "77",
             "--sim",
-            "extra",
+            "--key-count",
+            "3",
+            "--consistency-models",
+            "read-committed",
+            "--",
+            "extra arg",
+            "it's",
+            "--flag-like",
         ])
         .expect("valid");
+        let mut o = o;
+        o.node_env = vec![("GLOMERS_BROADCAST_PROFILE".into(), "3e x".into())];
         let replay = crate::report::store::replay_command(&o);
-        let args: Vec<&str> = replay.split_whitespace().skip(2).collect();
+        let words = shlex::split(&replay).expect("a well-quoted shell command");
+        let at = words
+            .iter()
+            .position(|w| w == "glomers")
+            .expect("the command");
+        assert_eq!(words[..at], ["GLOMERS_BROADCAST_PROFILE=3e x"], "{replay}");
+        let args: Vec<&str> = words[at + 2..].iter().map(String::as_str).collect();
         let again = parse(&args).expect("the replay command parses");
+        assert_eq!(
+            (again.key_count, &again.consistency_models),
+            (o.key_count, &o.consistency_models)
+        );
         assert_eq!(
             (
                 &again.nodes,
@@ -411,5 +483,43 @@ mod tests {
         assert!(parse(&["--bin", "x", "--time-limit", "1.5"]).is_err());
         assert!(parse(&["--bin", "x", "--availability", "2"]).is_err());
         assert!(parse(&["--bin", "x", "--topology", "star"]).is_err());
+    }
+
+    #[test]
+    fn flags_that_would_overflow_a_derived_time_or_count_are_refused() {
+        let refused = |args: &[&str], needle: &str| {
+            let mut all = vec!["--bin", "x"];
+            all.extend_from_slice(args);
+            let e = parse(&all).expect_err("refused");
+            assert!(e.contains(needle), "{args:?}: {e}");
+        };
+        refused(&["--latency", "18446744073709551"], "--latency");
+        refused(&["--time-limit", "18446744073"], "--time-limit");
+        refused(&["--concurrency", "4000000000000000000n"], "--concurrency");
+        refused(&["--concurrency", "2000000"], "--concurrency");
+        refused(&["--rate", "1e-300"], "--rate");
+        refused(&["--rate", "inf"], "--rate");
+        refused(&["--nemesis-interval", "1e300"], "--nemesis-interval");
+        refused(
+            &["--sim", "--seed", "18446744073709551615", "--seeds", "2"],
+            "--seeds",
+        );
+        refused(&["--sim", "--seeds", "0"], "--seeds");
+        assert!(parse(&["--bin", "x", "--rate", "0"]).is_ok());
+        assert!(parse(&["--bin", "x", "--sim", "--seed", "5", "--seeds", "10"]).is_ok());
+    }
+
+    #[test]
+    fn node_names_must_not_collide_with_clients_services_or_each_other() {
+        for (nodes, needle) in [
+            ("n1,c0", "reserves for clients"),
+            ("n1,lin-kv", "service"),
+            ("a,b,a", "twice"),
+        ] {
+            let e = parse(&["--bin", "x", "--nodes", nodes]).expect_err("refused");
+            assert!(e.contains(needle), "{nodes}: {e}");
+        }
+        assert!(parse(&["--bin", "x", "-n", "n1", "-n", "n1"]).is_err());
+        assert!(parse(&["--bin", "x", "--nodes", "a,b,node-c"]).is_ok());
     }
 }

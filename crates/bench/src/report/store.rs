@@ -142,48 +142,84 @@ fn write_jsonl<T: serde::Serialize>(path: &Path, items: &[T]) -> std::io::Result
     out.flush()
 }
 
-/// The command line that reproduces this run's choices (seeded randomness).
+/// The shell command that reproduces this run: the environment the bench
+/// gave the nodes, every option that shapes the run, and the seed, each word
+/// quoted for a POSIX shell.
 pub fn replay_command(opts: &TestOptions) -> String {
-    let default_names: Vec<String> = (0..opts.nodes.len()).map(|i| format!("n{i}")).collect();
-    let nodes = if opts.nodes == default_names {
-        format!("--node-count {}", opts.nodes.len())
-    } else {
-        format!("--nodes {}", opts.nodes.join(","))
+    let mut words: Vec<String> = opts
+        .node_env
+        .iter()
+        .map(|(k, v)| format!("{k}={}", shell_word(v)))
+        .collect();
+    let mut arg = |flag: &str, value: String| {
+        words.push(flag.to_string());
+        words.push(shell_word(&value));
     };
-    let mut cmd = format!(
-        "glomers test -w {} --bin {} {nodes} --time-limit {} --rate {} --concurrency {} --latency {} --seed {}",
-        opts.workload,
-        opts.bin.display(),
-        opts.time_limit_s,
-        opts.rate,
-        opts.concurrency,
-        opts.latency.mean_ms,
-        opts.seed
-    );
-    if opts.latency.dist != LatencyDist::Constant {
-        cmd += &format!(" --latency-dist {:?}", opts.latency.dist).to_lowercase();
+    arg("glomers", "test".into());
+    arg("-w", opts.workload.clone());
+    arg("--bin", opts.bin.display().to_string());
+    let default_names: Vec<String> = (0..opts.nodes.len()).map(|i| format!("n{i}")).collect();
+    if opts.nodes == default_names {
+        arg("--node-count", opts.nodes.len().to_string());
+    } else {
+        arg("--nodes", opts.nodes.join(","));
     }
-    if opts.nemesis_partition {
-        cmd += &format!(
-            " --nemesis partition --nemesis-interval {}",
-            opts.nemesis_interval_s
+    arg("--time-limit", opts.time_limit_s.to_string());
+    arg("--rate", opts.rate.to_string());
+    arg("--concurrency", opts.concurrency.to_string());
+    arg("--latency", opts.latency.mean_ms.to_string());
+    if opts.latency.dist != LatencyDist::Constant {
+        arg(
+            "--latency-dist",
+            format!("{:?}", opts.latency.dist).to_lowercase(),
         );
     }
+    if opts.nemesis_partition {
+        arg("--nemesis", "partition".into());
+        arg("--nemesis-interval", opts.nemesis_interval_s.to_string());
+    }
     if opts.topology != "grid" {
-        cmd += &format!(" --topology {}", opts.topology);
+        arg("--topology", opts.topology.clone());
     }
     match opts.availability {
-        Some(Availability::Total) => cmd += " --availability total",
-        Some(Availability::AtLeast(a)) => cmd += &format!(" --availability {a}"),
+        Some(Availability::Total) => arg("--availability", "total".into()),
+        Some(Availability::AtLeast(a)) => arg("--availability", a.to_string()),
         None => {}
     }
+    let defaults = TestOptions::new(&opts.workload, "", opts.nodes.len());
+    if opts.consistency_models != defaults.consistency_models {
+        arg("--consistency-models", opts.consistency_models.join(","));
+    }
+    if let Some(k) = opts.key_count {
+        arg("--key-count", k.to_string());
+    }
+    if opts.max_txn_length != defaults.max_txn_length {
+        arg("--max-txn-length", opts.max_txn_length.to_string());
+    }
+    if opts.max_writes_per_key != defaults.max_writes_per_key {
+        arg("--max-writes-per-key", opts.max_writes_per_key.to_string());
+    }
+    arg("--seed", opts.seed.to_string());
     if opts.sim {
-        cmd += " --sim";
+        words.push("--sim".into());
     }
-    for arg in &opts.bin_args {
-        cmd += &format!(" {arg}");
+    if !opts.bin_args.is_empty() {
+        // After `--`, so arguments that look like flags reach the node.
+        words.push("--".into());
+        words.extend(opts.bin_args.iter().map(|a| shell_word(a)));
     }
-    cmd
+    words.join(" ")
+}
+
+/// One word for a POSIX shell: as is when it holds only safe characters,
+/// else in single quotes (a `'` inside becomes `'\''`).
+pub fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./,:=+@%".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn relink(link: &Path, target: &Path) {

@@ -84,7 +84,10 @@ pub struct Runner {
     phase: Phase,
     phase_until: u64,
     main_end: u64,
+    /// When the stagger schedules the next operation.
     next_op_at: u64,
+    /// The scheduled operation found every worker busy and waits for one.
+    op_waiting: bool,
     nemesis: Option<Nemesis>,
     to_nodes: Vec<(usize, Rc<NetMessage>)>,
     log: Vec<String>,
@@ -140,6 +143,7 @@ impl Runner {
             phase_until: 0,
             main_end: 0,
             next_op_at: 0,
+            op_waiting: false,
             nemesis: None,
             to_nodes: Vec::new(),
             log: Vec::new(),
@@ -302,7 +306,7 @@ impl Runner {
 
     fn begin_main(&mut self, now: u64) {
         self.phase = Phase::Main;
-        self.main_end = now + self.opts.time_limit_s * SEC;
+        self.main_end = now.saturating_add(self.opts.time_limit_s.saturating_mul(SEC));
         self.next_op_at = now;
         if self.opts.nemesis_partition {
             self.nemesis = Some(Nemesis {
@@ -327,18 +331,27 @@ impl Runner {
         if self.opts.rate <= 0.0 {
             return;
         }
+        // Jepsen's `stagger`: gaps uniform in [0, 2/rate). An operation that
+        // had to wait for a free worker goes out when one frees, and the next
+        // is drawn from that moment: a backlog is never caught up in a burst.
         while self.next_op_at <= now {
             let free: Vec<usize> = (0..self.workers.len())
                 .filter(|&w| self.workers[w].inflight.is_none())
                 .collect();
             let Some(&w) = self.rng.pick(&free) else {
+                self.op_waiting = true;
                 break;
             };
             let op = self.workload.next_op(&mut self.rng, w);
             self.first_op_at.get_or_insert(now);
             self.invoke(now, w, op);
+            let issued_at = if std::mem::take(&mut self.op_waiting) {
+                now
+            } else {
+                self.next_op_at
+            };
             let gap = self.rng.unit() * 2.0 * SEC as f64 / self.opts.rate;
-            self.next_op_at += gap as u64;
+            self.next_op_at = issued_at.saturating_add(gap as u64);
         }
     }
 
@@ -445,5 +458,84 @@ fn as_map(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
         _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Drives a runner against in-test echo nodes that answer the first echo
+    /// only after `stall` and every other request at once; returns the history.
+    fn echo_run(opts: TestOptions, stall: u64) -> History {
+        let workload = crate::workloads::build("echo", &opts).expect("echo");
+        let mut r = Runner::new(opts, workload);
+        let mut now = 0;
+        let mut held: Vec<(u64, usize, String)> = Vec::new();
+        let mut stalled_once = false;
+        r.start(now);
+        while !r.is_done() {
+            for (node, msg) in r.take_node_deliveries() {
+                let reply_type = format!("{}_ok", msg.kind());
+                let mut body = msg.body.clone();
+                body.insert("type".into(), reply_type.into());
+                body.insert("in_reply_to".into(), msg.body["msg_id"].clone());
+                body.remove("msg_id");
+                let line = json!({"src": msg.dest, "dest": msg.src, "body": body}).to_string();
+                let at = if msg.kind() == "echo" && !stalled_once {
+                    stalled_once = true;
+                    now + stall
+                } else {
+                    now
+                };
+                held.push((at, node, line));
+            }
+            held.sort_by_key(|h| h.0);
+            if held.first().is_some_and(|h| h.0 <= now) {
+                let (_, node, line) = held.remove(0);
+                r.on_node_line(node, &line, now);
+                continue;
+            }
+            let next = [r.next_wakeup(), held.first().map(|h| h.0)]
+                .into_iter()
+                .flatten()
+                .min()
+                .expect("something left to happen");
+            now = now.max(next);
+            r.tick(now);
+        }
+        r.history().clone()
+    }
+
+    #[test]
+    fn pacing_does_not_catch_up_after_a_backlog() {
+        let mut o = TestOptions::new("echo", "x", 1);
+        o.concurrency = 1;
+        o.rate = 100.0;
+        o.time_limit_s = 3;
+        o.seed = 7;
+        let h = echo_run(o, SEC);
+        let invokes: Vec<u64> = h
+            .ops()
+            .iter()
+            .filter(|op| op.typ == crate::history::OpType::Invoke)
+            .map(|op| op.time)
+            .collect();
+        let first = invokes[0];
+        // The one worker is stuck for 1 s; when it frees, ~100 ops are overdue.
+        let burst = invokes
+            .iter()
+            .filter(|&&t| t >= first + SEC && t < first + SEC + 50 * MS)
+            .count();
+        assert!(
+            burst <= 15,
+            "{burst} operations within 50 ms of the backlog clearing"
+        );
+        // And the rate holds on average over the 2 s after it.
+        let after = invokes.iter().filter(|&&t| t >= first + SEC).count();
+        assert!(
+            (150..=250).contains(&after),
+            "{after} operations in the last 2 s"
+        );
     }
 }

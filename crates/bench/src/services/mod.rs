@@ -20,6 +20,9 @@ pub trait Service {
     fn handle(&mut self, src: &str, body: &Map<String, Value>, rng: &mut Rng) -> ServiceReply;
 }
 
+/// The names of every service, as [`all`] starts them.
+pub const NAMES: [&str; 4] = ["lin-kv", "seq-kv", "lww-kv", "lin-tso"];
+
 /// Every service, in the order Maelstrom starts them.
 pub fn all() -> Vec<Box<dyn Service>> {
     vec![
@@ -28,6 +31,15 @@ pub fn all() -> Vec<Box<dyn Service>> {
         Box::new(kv::LwwKv::default()),
         Box::new(tso::LinTso::default()),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_match_the_services() {
+        let names: Vec<&str> = super::all().iter().map(|s| s.name()).collect();
+        assert_eq!(names, super::NAMES);
+    }
 }
 
 /// The envelope body of a reply: the result plus `in_reply_to` (the
