@@ -294,7 +294,7 @@ pub fn parse_concurrency(spec: &str, node_count: usize) -> Result<usize, String>
     };
     let k: usize = digits.parse().map_err(|_| bad())?;
     let c = if per_node {
-        k.checked_mul(node_count).unwrap_or(usize::MAX)
+        k.saturating_mul(node_count)
     } else {
         k
     };

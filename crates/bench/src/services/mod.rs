@@ -33,15 +33,6 @@ pub fn all() -> Vec<Box<dyn Service>> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn names_match_the_services() {
-        let names: Vec<&str> = super::all().iter().map(|s| s.name()).collect();
-        assert_eq!(names, super::NAMES);
-    }
-}
-
 /// The envelope body of a reply: the result plus `in_reply_to` (the
 /// request's `msg_id`, or null if it had none). Services never set `msg_id`.
 pub fn reply_body(
@@ -67,4 +58,13 @@ pub(crate) fn error(code: i64, text: String) -> Map<String, Value> {
     m.insert("code".into(), json!(code));
     m.insert("text".into(), json!(text));
     m
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_match_the_services() {
+        let names: Vec<&str> = super::all().iter().map(|s| s.name()).collect();
+        assert_eq!(names, super::NAMES);
+    }
 }
