@@ -56,15 +56,11 @@ impl<N: Node> Runtime<N> {
     pub fn handle_message(&mut self, msg: Envelope, now: Duration) {
         self.advance(now);
         let kind = msg.body.kind().to_string();
-        if let Some(id) = msg.body.in_reply_to {
-            let Some(pending) = self.ctx.pending.remove(&id) else {
-                // Its RPC already settled (with `Timeout`) or was cancelled:
-                // its callback ran or never will, and a reply is no request.
-                return self.ctx.log(format!(
-                    "dropping late reply {kind} from {} to msg {id}: no RPC waits for it",
-                    msg.src
-                ));
-            };
+        if let Some(pending) = msg
+            .body
+            .in_reply_to
+            .and_then(|id| self.ctx.pending.remove(&id))
+        {
             let result = if kind == "error" {
                 match msg.body.decode::<Error>() {
                     Ok(e) => Err(RpcError::Remote(e)),
@@ -79,7 +75,16 @@ impl<N: Node> Runtime<N> {
             return (pending.callback)(&mut self.node, &mut self.ctx, result);
         }
         if kind == "init" {
+            // The runtime's own message; its `in_reply_to`, if any, means nothing.
             return self.handle_init(msg);
+        }
+        if let Some(id) = msg.body.in_reply_to {
+            // Its RPC already settled (with `Timeout`) or was cancelled: its
+            // callback ran or never will, and a reply is no request.
+            return self.ctx.log(format!(
+                "dropping late reply {kind} from {} to msg {id}: no RPC waits for it",
+                msg.src
+            ));
         }
         // A bare `error` is still a reply of sorts: never answer it.
         let is_reply = kind == "error";
@@ -239,11 +244,13 @@ impl<N: Node> Runtime<N> {
                 self.node.on_init(&mut self.ctx);
             }
             Err(e) => {
+                // A reply no RPC waits for is never answered, not even here.
+                let is_reply = msg.body.in_reply_to.is_some();
                 let error = Error::malformed(format!("bad init: {e}"));
                 if self.initialized {
-                    self.refuse(&request, false, error);
+                    self.refuse(&request, is_reply, error);
                 } else {
-                    self.refuse_as(&dest, &request, false, error);
+                    self.refuse_as(&dest, &request, is_reply, error);
                 }
             }
         }

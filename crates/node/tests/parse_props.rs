@@ -225,10 +225,11 @@ fn check_line(line: &str) -> Result<Value, TestCaseError> {
 /// Whether an initialised [`Prop`] must answer `env` (with exactly one line
 /// to its sender, `in_reply_to` its `msg_id`). A reply to a waiting RPC goes
 /// to the callback. `init` is answered by the runtime (`init_ok`, or an error
-/// when malformed). Other messages reach the node when they decode, and the
-/// node answers those with a `msg_id`. Everything else, and a failing
-/// handler, gets an error reply, but only for a request: never for a reply or
-/// an `error`, and never without a `msg_id`.
+/// when malformed). Any other reply (`in_reply_to` set) no RPC waits for is
+/// dropped. Other messages reach the node when they decode, and the node
+/// answers those with a `msg_id`. Everything else, and a failing handler,
+/// gets an error reply, but only for a request: never for an `error`, and
+/// never without a `msg_id`.
 fn expects_answer(env: &glomers_node::Envelope, routed_to_rpc: bool) -> bool {
     let body = &env.body;
     let has_msg_id = body.msg_id.is_some();
@@ -239,6 +240,9 @@ fn expects_answer(env: &glomers_node::Envelope, routed_to_rpc: bool) -> bool {
     if body.kind() == "init" {
         let valid = body.decode::<glomers_node::protocol::Init>().is_ok();
         return has_msg_id && (valid || body.in_reply_to.is_none());
+    }
+    if body.in_reply_to.is_some() {
+        return false;
     }
     match body.decode::<Msg>() {
         Ok(Msg::Echo { .. } | Msg::Add { .. }) => has_msg_id,
