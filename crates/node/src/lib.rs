@@ -37,6 +37,9 @@
 //!   stderr; it never reaches [`Node::handle`] as a request.
 //! - A periodic timer ([`Ctx::every`]) keeps to its grid; after a late pass
 //!   it ticks once and skips the instants it missed.
+//! - The stdio driver ([`run`]) handles input lines that arrived together as
+//!   one batch, but ends the batch as soon as a timer is due (or after 64
+//!   lines), so an input burst delays a timer by one line's handling at most.
 
 pub mod ctx;
 pub mod error;
