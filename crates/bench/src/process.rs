@@ -2,28 +2,41 @@
 //! a writer thread, reading its stdout lines into the bench's event channel,
 //! and appending its stderr to `node-logs/<node>.log` while keeping the last
 //! lines in memory to show if the node misbehaves.
+//!
+//! Each node runs in a process group of its own, so teardown kills whatever
+//! it started too (a shell wrapper's child, a helper daemon) — descendants
+//! that inherit its stdout would otherwise keep the bench waiting forever.
+//! The event channel is bounded: a node printing faster than the bench
+//! routes is slowed down by its own pipe instead of growing our memory.
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::opts::TestOptions;
 
 /// Lines of stderr kept per node for error reports (Maelstrom keeps 32).
 const TAIL_LINES: usize = 32;
 
+/// Stdout lines (of all nodes together) read ahead of the bench.
+const EVENT_BACKLOG: usize = 4096;
+
+/// How long teardown waits for a killed node's stderr to reach its log.
+const STDERR_GRACE: Duration = Duration::from_secs(1);
+
 /// What the node processes tell the bench.
 #[derive(Debug)]
 pub enum ProcEvent {
     /// A complete (`\n`-terminated) stdout line.
     Line { node: usize, line: String },
-    /// Stdout closed: the process is exiting.
+    /// Stdout closed (the process may still run: only an exit is a crash).
     Closed { node: usize },
 }
 
@@ -32,7 +45,10 @@ pub struct NodeProcess {
     child: Child,
     stdin: Option<Sender<String>>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
-    stderr_thread: Option<thread::JoinHandle<()>>,
+    /// Signals when the stderr reader has written everything to the log.
+    stderr_done: Receiver<()>,
+    /// The status once the process was seen to exit.
+    exited: Option<String>,
 }
 
 impl NodeProcess {
@@ -51,26 +67,33 @@ impl NodeProcess {
             .unwrap_or_default()
     }
 
-    /// Exit status if the process has ended, waiting up to `patience`.
-    pub fn exit_status(&mut self, patience: Duration) -> Option<String> {
-        let until = Instant::now() + patience;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => return Some(describe(status)),
-                Ok(None) if Instant::now() < until => thread::sleep(Duration::from_millis(5)),
-                _ => return None,
+    /// The exit status if the process has ended (never blocks).
+    pub fn exit_status(&mut self) -> Option<String> {
+        if self.exited.is_none() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                self.exited = Some(describe(status));
             }
         }
+        self.exited.clone()
     }
 
-    /// Kills the process (if still running) and waits for its stderr to drain.
-    pub fn kill(&mut self) {
+    /// Kills the node and everything in its process group, then waits
+    /// (briefly) for its stderr to reach the log. Returns true when
+    /// processes it started were still running and had to be killed.
+    pub fn kill(&mut self) -> bool {
         self.stdin = None;
+        let group = self.child.id() as libc::pid_t;
         let _ = self.child.kill();
         let _ = self.child.wait();
-        if let Some(t) = self.stderr_thread.take() {
-            let _ = t.join();
+        // SAFETY: plain syscalls on a process group id we created; signal 0
+        // only asks whether any member is left.
+        let leftovers = unsafe { libc::kill(-group, 0) } == 0;
+        if leftovers {
+            // SAFETY: as above; SIGKILL to the node's own group only.
+            unsafe { libc::kill(-group, libc::SIGKILL) };
         }
+        let _ = self.stderr_done.recv_timeout(STDERR_GRACE);
+        leftovers
     }
 }
 
@@ -86,7 +109,7 @@ pub fn spawn_all(
     opts: &TestOptions,
     log_dir: &Path,
 ) -> Result<(Vec<NodeProcess>, Receiver<ProcEvent>), String> {
-    let (tx, rx) = mpsc::channel();
+    let (tx, rx) = mpsc::sync_channel(EVENT_BACKLOG);
     let mut procs = Vec::new();
     let workdir = std::env::temp_dir();
     for (i, name) in opts.nodes.iter().enumerate() {
@@ -109,9 +132,10 @@ fn spawn_one(
     name: &str,
     log_dir: &Path,
     workdir: &Path,
-    events: Sender<ProcEvent>,
+    events: SyncSender<ProcEvent>,
 ) -> Result<NodeProcess, String> {
     let mut child = Command::new(&opts.bin)
+        .process_group(0)
         .args(&opts.bin_args)
         .envs(opts.node_env.iter().map(|(k, v)| (k, v)))
         .current_dir(workdir)
@@ -177,7 +201,8 @@ fn spawn_one(
     let mut log = File::create(&log_path)
         .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
     let echo = opts.log_stderr.then(|| name.to_string());
-    let stderr_thread = {
+    let (done_tx, stderr_done) = mpsc::channel();
+    {
         let tail = tail.clone();
         thread::spawn(move || {
             let mut reader = BufReader::new(stderr);
@@ -197,14 +222,16 @@ fn spawn_one(
                 }
             }
             let _ = log.flush();
-        })
-    };
+            let _ = done_tx.send(());
+        });
+    }
 
     Ok(NodeProcess {
         name: name.to_string(),
         child,
         stdin: Some(stdin_tx),
         stderr_tail: tail,
-        stderr_thread: Some(stderr_thread),
+        stderr_done,
+        exited: None,
     })
 }

@@ -18,6 +18,27 @@ use std::time::{Duration, Instant};
 /// Maelstrom's exit status when the run itself failed (setup, crash).
 pub const EXIT_CRASH: i32 = 255;
 
+/// Node output lines handled before the loop ticks timers and writes stdins.
+const EVENT_BATCH: usize = 1024;
+
+/// How often the loop looks for nodes that exited, at the least.
+const EXIT_POLL: Duration = Duration::from_millis(50);
+
+/// The longest a run may take: init, the main phase, draining in-flight
+/// requests, recovery, final operations, plus a grace period. Past it the
+/// bench stops waiting, kills the nodes and says so.
+pub fn time_budget(opts: &TestOptions) -> u64 {
+    const SEC: u64 = 1_000_000_000;
+    let grace = 60 * SEC;
+    let phases = opts.time_limit_s.saturating_mul(SEC)
+        + (opts.recovery_s * SEC as f64) as u64
+        // Init, setup and the longest client timeout of each drain.
+        + 10 * SEC
+        + 5 * SEC
+        + 2 * opts.latency.mean_ms.saturating_mul(10_000_000).max(5 * SEC);
+    phases.saturating_add(grace)
+}
+
 /// What a finished run produced.
 #[derive(Debug)]
 pub struct Outcome {
@@ -133,8 +154,11 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
     let mut session = Session::prepare(opts, "processes")?;
     let (mut procs, events) = spawn_all(opts, &session.dir.join("node-logs"))?;
     let now = || started.elapsed().as_nanos() as u64;
+    let hard_stop = now().saturating_add(time_budget(opts));
     let runner = &mut session.runner;
     runner.start(now());
+    let mut stdout_closed = vec![false; procs.len()];
+    let mut next_exit_poll = 0;
     loop {
         for (node, msg) in runner.take_node_deliveries() {
             procs[node].send(msg.to_line());
@@ -148,36 +172,54 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
         if runner.is_done() {
             break;
         }
+        if now() >= hard_stop {
+            runner.abort_with(format!(
+                "the run did not end within {:.0} s (time limit, recovery and a grace period): the bench gave up waiting and killed the nodes",
+                time_budget(opts) as f64 / 1e9
+            ));
+            continue;
+        }
         let wait = runner
             .next_wakeup()
             .map(|at| Duration::from_nanos(at.saturating_sub(now())))
-            .unwrap_or(Duration::from_millis(100));
+            .unwrap_or(EXIT_POLL)
+            .min(EXIT_POLL);
         match events.recv_timeout(wait) {
-            Ok(event) => {
-                let mut next = Some(event);
-                while let Some(event) = next {
+            Ok(first) => {
+                // A bounded batch, so timers, phases and node stdins get
+                // their turn even while a node prints without pause.
+                let batch = std::iter::once(first).chain(events.try_iter().take(EVENT_BATCH - 1));
+                for event in batch {
                     match event {
                         ProcEvent::Line { node, line } => runner.on_node_line(node, &line, now()),
-                        ProcEvent::Closed { node } => {
-                            let status = procs[node]
-                                .exit_status(Duration::from_millis(500))
-                                .unwrap_or_else(|| "closed its stdout".into());
-                            runner.on_node_exit(node, status, now());
-                        }
+                        ProcEvent::Closed { node } => stdout_closed[node] = true,
                     }
-                    next = events.try_recv().ok();
                 }
             }
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+            Err(RecvTimeoutError::Timeout) => {}
+            // Every node closed its stdout: nothing to read, only time passes.
+            Err(RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
+        }
+        // A crash is a process that exited (as in Maelstrom), not a closed stdout.
+        if now() >= next_exit_poll {
+            next_exit_poll = now() + EXIT_POLL.as_nanos() as u64;
+            for (i, p) in procs.iter_mut().enumerate() {
+                if runner.nodes()[i].exited.is_none() {
+                    if let Some(status) = p.exit_status() {
+                        runner.on_node_exit(i, status, now());
+                    }
+                }
+            }
         }
         runner.tick(now());
     }
 
     // Teardown: a node that exited before now crashed, as far as Maelstrom is concerned.
     let mut crashes = Vec::new();
+    let mut notes = Vec::new();
     for (i, p) in procs.iter_mut().enumerate() {
         let exited = session.runner.nodes()[i].exited.clone();
-        if let Some(status) = exited.or_else(|| p.exit_status(Duration::ZERO)) {
+        if let Some(status) = exited.or_else(|| p.exit_status()) {
             crashes.push(crash_report(
                 &p.name,
                 &status,
@@ -185,9 +227,19 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
                 &session.dir,
             ));
         }
-        p.kill();
+        if stdout_closed[i] && session.runner.nodes()[i].exited.is_none() {
+            notes.push(format!(
+                "node {} closed its stdout but kept running (nothing it printed after that could reach the bench)",
+                p.name
+            ));
+        }
+        if p.kill() {
+            notes.push(format!(
+                "node {} left processes of its own running (children that outlived it or it started in the background); the bench killed its process group",
+                p.name
+            ));
+        }
     }
-    let mut notes = Vec::new();
     for (i, node) in session.runner.nodes().iter().enumerate() {
         let tail = || tail_text(&procs[i].stderr_tail());
         if let Some(why) = &node.stdout_dead {

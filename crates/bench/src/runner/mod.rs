@@ -192,6 +192,12 @@ impl Runner {
         self.abort.as_deref()
     }
 
+    /// Ends the run in an error (the driver found it cannot go on).
+    pub fn abort_with(&mut self, reason: String) {
+        self.log.push(format!("The run is aborted: {reason}"));
+        self.abort.get_or_insert(reason);
+    }
+
     pub fn is_done(&self) -> bool {
         self.phase == Phase::Done || self.abort.is_some()
     }

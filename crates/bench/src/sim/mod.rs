@@ -13,6 +13,7 @@ pub mod registry;
 pub mod shrink;
 pub mod sweep;
 
+use crate::net::journal::NetMessage;
 use crate::opts::TestOptions;
 use crate::run::{Outcome, Session};
 use glomers_node::{Node, Output, Runtime};
@@ -63,6 +64,7 @@ pub fn run_sim(opts: &TestOptions, make: NodeFactory) -> Result<Outcome, String>
         .collect();
     let mut logs: Vec<Vec<String>> = vec![Vec::new(); nodes.len()];
     let mut now = 0u64;
+    let mut instant = ClockWatch::default();
     session.runner.start(now);
     let failure = loop {
         // Deliver until quiet at this instant: node output can reach clients,
@@ -73,8 +75,13 @@ pub fn run_sim(opts: &TestOptions, make: NodeFactory) -> Result<Outcome, String>
                 break;
             }
             for (i, msg) in deliveries {
+                instant.count(now, &msg);
                 nodes[i].handle_line(&msg.to_line(), Duration::from_nanos(now));
                 forward(&mut session, &mut *nodes[i], &mut logs[i], i, now);
+            }
+            if let Some(why) = instant.frozen(now) {
+                session.runner.abort_with(why);
+                break;
             }
         }
         session.pump_log();
@@ -84,7 +91,7 @@ pub fn run_sim(opts: &TestOptions, make: NodeFactory) -> Result<Outcome, String>
         let node_next = nodes
             .iter_mut()
             .filter_map(|n| n.next_deadline())
-            .map(|d| d.as_nanos() as u64)
+            .map(nanos)
             .min();
         let next = match (session.runner.next_wakeup(), node_next) {
             (Some(a), Some(b)) => a.min(b),
@@ -95,13 +102,16 @@ pub fn run_sim(opts: &TestOptions, make: NodeFactory) -> Result<Outcome, String>
         };
         now = now.max(next);
         for (i, node) in nodes.iter_mut().enumerate() {
-            if node
-                .next_deadline()
-                .is_some_and(|d| d.as_nanos() as u64 <= now)
-            {
+            if node.next_deadline().is_some_and(|d| nanos(d) <= now) {
+                instant.reset_if_moved(now);
+                instant.passes += 1;
                 node.handle_timeouts(Duration::from_nanos(now));
                 forward(&mut session, &mut **node, &mut logs[i], i, now);
             }
+        }
+        if let Some(why) = instant.frozen(now) {
+            session.runner.abort_with(why);
+            continue;
         }
         session.runner.tick(now);
     };
@@ -115,6 +125,75 @@ pub fn run_sim(opts: &TestOptions, make: NodeFactory) -> Result<Outcome, String>
         fs::write(&path, text).map_err(|e| format!("writing {}: {e}", path.display()))?;
     }
     session.finish(failure)
+}
+
+/// How much happened at one instant of virtual time. Virtual time only moves
+/// when nothing is left to do now, so nodes that answer each other forever
+/// with zero latency (or re-arm a zero-delay timer forever) would hold the
+/// clock still: past [`ClockWatch::LIMIT`] events the run ends with an error
+/// naming who was talking.
+#[derive(Default)]
+struct ClockWatch {
+    at: u64,
+    deliveries: u64,
+    /// Timer passes at this instant.
+    passes: u64,
+    /// Once past the limit: (src → dest, type) of a sample of the chatter.
+    sample: std::collections::BTreeMap<(String, String, String), u64>,
+}
+
+impl ClockWatch {
+    /// Events (deliveries and timer passes) one instant may hold; a real
+    /// run at zero latency stays orders of magnitude below.
+    const LIMIT: u64 = 200_000;
+    const SAMPLE: u64 = 1_000;
+
+    fn reset_if_moved(&mut self, now: u64) {
+        if now != self.at {
+            *self = Self {
+                at: now,
+                ..Self::default()
+            };
+        }
+    }
+
+    fn count(&mut self, now: u64, msg: &NetMessage) {
+        self.reset_if_moved(now);
+        self.deliveries += 1;
+        if self.deliveries + self.passes > Self::LIMIT {
+            let key = (msg.src.clone(), msg.dest.clone(), msg.kind().to_string());
+            *self.sample.entry(key).or_default() += 1;
+        }
+    }
+
+    /// The error that ends the run, once the instant has held too much.
+    fn frozen(&mut self, now: u64) -> Option<String> {
+        self.reset_if_moved(now);
+        let events = self.deliveries + self.passes;
+        if events <= Self::LIMIT + Self::SAMPLE {
+            return None;
+        }
+        let mut talk: Vec<_> = self.sample.iter().collect();
+        talk.sort_by(|a, b| b.1.cmp(a.1));
+        let who: Vec<String> = talk
+            .iter()
+            .take(6)
+            .map(|((src, dest, kind), n)| format!("{src} → {dest} {kind:?} ×{n}"))
+            .collect();
+        Some(format!(
+            "the simulation froze at {:.3} s: {events} events without virtual time moving ({} deliveries, {} timer passes). Nodes that answer each other at once forever (zero latency), or re-arm zero-delay timers, never let time advance. Last {} messages: {}",
+            now as f64 / 1e9,
+            self.deliveries,
+            self.passes,
+            Self::SAMPLE,
+            if who.is_empty() { "none (timers only)".to_string() } else { who.join(", ") }
+        ))
+    }
+}
+
+/// A node's deadline on the bench's clock; "never" stays never.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// Hands a node's output to the bench: lines onto the network, logs aside.

@@ -7,7 +7,7 @@ use super::{boxed, SimNode};
 use glomers_challenges::broadcast::{profile::Profile, Broadcast};
 use glomers_challenges::{counter::Counter, echo::Echo, unique_ids::UniqueIds};
 use glomers_fixtures::nodes::{
-    AlteredEcho, BigIntIds, BroadcastFlaws, CollidingIds, FlawedBroadcast,
+    AlteredEcho, BigIntIds, BroadcastFlaws, Chatter, CollidingIds, FlawedBroadcast,
 };
 use serde_json::json;
 use std::path::Path;
@@ -32,6 +32,7 @@ pub const NODES: &[(&str, Constructor)] = &[
         boxed(CollidingIds::default(), seed)
     }),
     ("bigint-ids", |seed| boxed(BigIntIds::default(), seed)),
+    ("faulty-chatter", |seed| boxed(Chatter, seed)),
     ("faulty-broadcast-no-retry", |seed| {
         flawed(BroadcastFlaws::default(), seed)
     }),
