@@ -45,7 +45,10 @@ pub struct Op {
 }
 
 impl Op {
-    pub fn is_client(&self) -> bool {
+    /// An operation of the workload's workers, not of the nemesis (Jepsen
+    /// calls both "clients"; here a client is a network id, see
+    /// `net::journal::is_client_id`).
+    pub fn is_workload_op(&self) -> bool {
         matches!(self.process, Process::Client(_))
     }
 }
@@ -138,7 +141,7 @@ impl History {
 
     /// Pairs every client invocation with its completion (None if none came).
     pub fn pairs(&self) -> Vec<(&Op, Option<&Op>)> {
-        pair(self.ops.iter().filter(|o| o.is_client()))
+        pair(self.ops.iter().filter(|o| o.is_workload_op()))
     }
 
     /// Like [`History::pairs`], nemesis operations included.
@@ -150,7 +153,7 @@ impl History {
     pub fn invocation_count(&self) -> u64 {
         self.ops
             .iter()
-            .filter(|o| o.is_client() && o.typ == OpType::Invoke)
+            .filter(|o| o.is_workload_op() && o.typ == OpType::Invoke)
             .count() as u64
     }
 }

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
 
-/// Requests understood by the KV services (also used by the bench's services).
+/// Requests understood by the KV services, as a node sends them. (The
+/// bench's services parse requests on their own, as leniently as Maelstrom:
+/// a missing key is `null`, `create_if_not_exists` is Clojure-truthy.)
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KvRequest {

@@ -81,7 +81,7 @@ pub fn stats(history: &History) -> Value {
     for op in history
         .ops()
         .iter()
-        .filter(|o| o.is_client() && o.typ != OpType::Invoke)
+        .filter(|o| o.is_workload_op() && o.typ != OpType::Invoke)
     {
         total.add(op);
         by_f.entry(&op.f).or_default().add(op);
@@ -106,7 +106,7 @@ pub fn availability(history: &History, expected: Option<Availability>) -> Value 
     let oks = history
         .ops()
         .iter()
-        .filter(|o| o.is_client() && o.typ == OpType::Ok)
+        .filter(|o| o.is_workload_op() && o.typ == OpType::Ok)
         .count() as u64;
     let fraction = if invocations == 0 {
         1.0

@@ -8,7 +8,7 @@
 use super::quantiles;
 use crate::history::{History, Op, OpType, Process};
 use serde_json::{json, Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// Per-element state while walking the history.
 struct Element<'h> {
@@ -83,7 +83,7 @@ pub fn check(history: &History, add_f: &str) -> Value {
     let mut by_key: HashMap<String, usize> = HashMap::new();
     let mut read_invokes: HashMap<Process, &Op> = HashMap::new();
     let mut add_invokes: HashMap<Process, usize> = HashMap::new();
-    for op in history.ops().iter().filter(|o| o.is_client()) {
+    for op in history.ops().iter().filter(|o| o.is_workload_op()) {
         match (op.f.as_str(), op.typ) {
             (f, OpType::Invoke) if f == add_f => {
                 // As in Jepsen, (re-)invoking an add starts the element afresh.
@@ -121,12 +121,18 @@ pub fn check(history: &History, add_f: &str) -> Value {
                 let Some(invoke) = read_invokes.remove(&op.process) else {
                     continue;
                 };
-                let seen: HashSet<String> = match &op.value {
-                    Value::Array(items) => items.iter().map(Value::to_string).collect(),
-                    _ => HashSet::new(),
-                };
-                for e in elements.iter_mut() {
-                    if seen.contains(&e.value.to_string()) {
+                // Each read item is serialised once and looked up; elements
+                // are then visited by index, with no per-element allocation.
+                let mut seen = vec![false; elements.len()];
+                if let Value::Array(items) = &op.value {
+                    for item in items {
+                        if let Some(&i) = by_key.get(&item.to_string()) {
+                            seen[i] = true;
+                        }
+                    }
+                }
+                for (e, seen) in elements.iter_mut().zip(seen) {
+                    if seen {
                         e.known.get_or_insert(op);
                         if e.last_present.is_none_or(|p| p.index < invoke.index) {
                             e.last_present = Some(invoke);

@@ -23,7 +23,7 @@ impl NetMessage {
 
     /// True when a client (id starting with `c`) is the sender or receiver.
     pub fn involves_client(&self) -> bool {
-        is_client(&self.src) || is_client(&self.dest)
+        is_client_id(&self.src) || is_client_id(&self.dest)
     }
 
     /// The line written to a node's stdin: compact JSON with `id` first.
@@ -33,8 +33,9 @@ impl NetMessage {
     }
 }
 
-/// Maelstrom's rule: an id names a client iff it starts with `c`.
-pub fn is_client(id: &str) -> bool {
+/// Maelstrom's rule: a network id names a client iff it starts with `c`
+/// (the node runtime's `Request::from_client` applies the same rule).
+pub fn is_client_id(id: &str) -> bool {
     id.starts_with('c')
 }
 

@@ -19,7 +19,7 @@ pub struct Latency {
 impl Latency {
     /// Latency in nanoseconds for a message between `src` and `dest`.
     pub fn draw(&self, rng: &mut Rng, src: &str, dest: &str) -> u64 {
-        if super::journal::is_client(src) || super::journal::is_client(dest) {
+        if super::journal::is_client_id(src) || super::journal::is_client_id(dest) {
             return 0;
         }
         let ms = match self.dist {

@@ -12,7 +12,7 @@ pub mod latency;
 pub mod partition;
 
 use crate::rng::Rng;
-use journal::{is_client, EventKind, Journal, NetMessage};
+use journal::{is_client_id, EventKind, Journal, NetMessage};
 use latency::Latency;
 use partition::Grudge;
 use serde_json::{Map, Value};
@@ -223,7 +223,7 @@ impl Network {
     }
 
     fn is_cut(&self, src: &str, dest: &str) -> bool {
-        !is_client(src)
+        !is_client_id(src)
             && self
                 .partitions
                 .get(dest)

@@ -4,7 +4,7 @@
 //! message from its send step to its receive step.
 
 use super::{cut, escape};
-use crate::net::journal::{is_client, EventKind, JournalEvent, NetMessage};
+use crate::net::journal::{is_client_id, EventKind, JournalEvent, NetMessage};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -136,7 +136,7 @@ fn order_key(name: &str) -> (u8, usize, &str, &str) {
         return (2, 0, "", name);
     }
     let significant = digits.trim_start_matches('0');
-    let group = if is_client(name) { 0 } else { 1 };
+    let group = if is_client_id(name) { 0 } else { 1 };
     (group, significant.len(), significant, name)
 }
 

@@ -236,7 +236,7 @@ fn rate_points(history: &History, fs: &[&str], dt: f64, end_s: f64) -> Vec<RateS
         let Some(outcome) = Outcome::of(op.typ) else {
             continue;
         };
-        if !op.is_client() {
+        if !op.is_workload_op() {
             continue;
         }
         let Ok(f) = fs.binary_search(&op.f.as_str()) else {

@@ -131,7 +131,7 @@ pub fn check(history: &History) -> Value {
     let mut sum = 0i64;
     let mut indeterminate = Vec::new();
     let mut final_reads = Vec::new();
-    for op in history.ops().iter().filter(|o| o.is_client()) {
+    for op in history.ops().iter().filter(|o| o.is_workload_op()) {
         match (op.f.as_str(), op.typ) {
             ("add", OpType::Invoke) => {
                 invoked_delta.insert(op.process, op.value.as_i64().unwrap_or(0));

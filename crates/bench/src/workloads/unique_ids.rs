@@ -40,7 +40,7 @@ impl Workload for UniqueIds {
     }
 
     fn check(&self, history: &History, _opts: &TestOptions) -> Value {
-        let ops = history.ops().iter().filter(|o| o.is_client());
+        let ops = history.ops().iter().filter(|o| o.is_workload_op());
         let attempted = ops.clone().filter(|o| o.typ == OpType::Invoke).count();
         let ids: Vec<&Value> = ops
             .filter(|o| o.typ == OpType::Ok)
