@@ -2,6 +2,7 @@
 //! names, meanings and defaults (plus `--seed` and `--store`), so habits
 //! carry over; invalid flags exit 254 like Maelstrom.
 
+use crate::net::delivery::Jitter;
 use crate::net::latency::{Latency, LatencyDist};
 use crate::opts::{Availability, TestOptions};
 use clap::{Args, Parser, Subcommand};
@@ -75,6 +76,10 @@ pub struct TestArgs {
     /// Latency distribution.
     #[arg(long, value_enum, default_value = "constant")]
     pub latency_dist: LatencyDist,
+    /// Wake-up delays of Maelstrom's delivery threads, as measured on real
+    /// Maelstrom (`maelstrom`), or none for an idealised network (ours).
+    #[arg(long, value_enum, default_value = "maelstrom")]
+    pub jitter: Jitter,
     /// Faults to inject; only `partition` exists.
     #[arg(long)]
     pub nemesis: Option<String>,
@@ -253,6 +258,7 @@ impl TestArgs {
             mean_ms: self.latency,
             dist: self.latency_dist,
         };
+        opts.jitter = self.jitter;
         opts.nemesis_partition = nemesis_partition;
         opts.nemesis_interval_s = self.nemesis_interval;
         opts.topology = self.topology;

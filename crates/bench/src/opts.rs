@@ -1,6 +1,7 @@
 //! The options of one test run, already validated: what `glomers test` was
 //! asked for, with Maelstrom's defaults filled in.
 
+use crate::net::delivery::Jitter;
 use crate::net::latency::{Latency, LatencyDist};
 use std::path::PathBuf;
 
@@ -23,6 +24,8 @@ pub struct TestOptions {
     pub rate: f64,
     pub concurrency: usize,
     pub latency: Latency,
+    /// Wake-up delays of Maelstrom's delivery threads (`--jitter`).
+    pub jitter: Jitter,
     pub nemesis_partition: bool,
     pub nemesis_interval_s: f64,
     pub topology: String,
@@ -62,6 +65,7 @@ impl TestOptions {
                 mean_ms: 0,
                 dist: LatencyDist::Constant,
             },
+            jitter: Jitter::default(),
             nemesis_partition: false,
             nemesis_interval_s: 10.0,
             topology: "grid".into(),

@@ -3,15 +3,18 @@
 //! deadline-ordered queue per destination drained by a single consumer that
 //! checks the partition table when it takes a message off the queue, then
 //! sleeps until the deadline (so a late-arriving message can be held behind
-//! the current head). Time is passed in, so the same code runs in real time
+//! the current head), in whole milliseconds and with thread wake-ups
+//! (`delivery.rs`). Time is passed in, so the same code runs in real time
 //! and in simulation.
 
+pub mod delivery;
 pub mod envelope;
 pub mod journal;
 pub mod latency;
 pub mod partition;
 
 use crate::rng::Rng;
+use delivery::Jitter;
 use journal::{is_client_id, EventKind, Journal, NetMessage};
 use latency::Latency;
 use partition::Grudge;
@@ -81,13 +84,17 @@ impl Ord for Queued {
 struct Consumer {
     kind: Kind,
     queue: BinaryHeap<Reverse<Queued>>,
-    /// The message the consumer took and is sleeping on until its deadline.
-    current: Option<Queued>,
+    /// The message the consumer took and is sleeping on, and when it will
+    /// hand it over.
+    current: Option<(Queued, u64)>,
 }
 
 pub struct Network {
     latency: Latency,
     rng: Rng,
+    jitter: Jitter,
+    /// Draws of the consumers' wake-ups, apart from the latency draws.
+    jitter_rng: Rng,
     registered: HashMap<String, Kind>,
     consumers: Vec<Consumer>,
     consumer_of: HashMap<String, usize>,
@@ -101,10 +108,12 @@ pub struct Network {
 }
 
 impl Network {
-    pub fn new(latency: Latency, rng: Rng) -> Self {
+    pub fn new(latency: Latency, jitter: Jitter, mut rng: Rng) -> Self {
         Self {
             latency,
+            jitter_rng: rng.fork(),
             rng,
+            jitter,
             registered: HashMap::new(),
             consumers: Vec::new(),
             consumer_of: HashMap::new(),
@@ -189,10 +198,10 @@ impl Network {
             }
             self.wakeups.pop();
             let consumer = &mut self.consumers[idx];
-            if consumer.current.as_ref().is_some_and(|q| q.deadline == at) {
-                if let Some(q) = consumer.current.take() {
+            if consumer.current.as_ref().is_some_and(|(_, due)| *due == at) {
+                if let Some((q, _)) = consumer.current.take() {
                     let kind = consumer.kind;
-                    self.deliver(at.max(q.deadline), kind, q.msg);
+                    self.deliver(at, kind, q.msg);
                 }
                 self.take_next(idx, now);
             }
@@ -200,19 +209,20 @@ impl Network {
     }
 
     /// The consumer takes queue heads: drops partitioned ones, delivers those
-    /// already due, and sleeps on the first that is not.
+    /// it can hand over at once, and sleeps on the first it cannot.
     fn take_next(&mut self, idx: usize, now: u64) {
         while let Some(Reverse(q)) = self.consumers[idx].queue.pop() {
             if self.is_cut(&q.msg.src, &q.msg.dest) {
                 continue;
             }
             let kind = self.consumers[idx].kind;
-            if q.deadline <= now {
+            let due = self.jitter.hand_over(&mut self.jitter_rng, now, q.deadline);
+            if due <= now {
                 self.deliver(now, kind, q.msg);
                 continue;
             }
-            self.wakeups.push(Reverse((q.deadline, idx)));
-            self.consumers[idx].current = Some(q);
+            self.wakeups.push(Reverse((due, idx)));
+            self.consumers[idx].current = Some((q, due));
             return;
         }
     }
@@ -272,6 +282,7 @@ mod tests {
                 mean_ms: latency_ms,
                 dist: LatencyDist::Constant,
             },
+            Jitter::None,
             Rng::new(1),
         );
         n.register("n0", Kind::Node(0));

@@ -6,6 +6,7 @@
 //! command to replay the run;
 //! plus `store/latest` and `store/<workload>/latest` links to the newest run.
 
+use crate::net::delivery::Jitter;
 use crate::net::latency::LatencyDist;
 use crate::opts::{Availability, TestOptions};
 use crate::runner::Runner;
@@ -106,6 +107,7 @@ pub fn write_run(
         "rate": opts.rate,
         "concurrency": opts.concurrency,
         "latency": opts.latency.mean_ms,
+        "jitter": format!("{:?}", opts.jitter).to_lowercase(),
         "nemesis": if opts.nemesis_partition { json!(["partition"]) } else { json!([]) },
         "nemesis-interval": opts.nemesis_interval_s,
         "topology": opts.topology,
@@ -173,6 +175,9 @@ pub fn replay_command(opts: &TestOptions) -> String {
             "--latency-dist",
             format!("{:?}", opts.latency.dist).to_lowercase(),
         );
+    }
+    if opts.jitter != Jitter::default() {
+        arg("--jitter", "none".into());
     }
     if opts.nemesis_partition {
         arg("--nemesis", "partition".into());

@@ -88,6 +88,8 @@ pub struct Runner {
     next_op_at: u64,
     /// The scheduled operation found every worker busy and waits for one.
     op_waiting: bool,
+    /// Jepsen's rotating thread index (over the workers and the nemesis).
+    next_thread: usize,
     nemesis: Option<Nemesis>,
     to_nodes: Vec<(usize, Rc<NetMessage>)>,
     log: Vec<String>,
@@ -99,7 +101,7 @@ pub struct Runner {
 impl Runner {
     pub fn new(opts: TestOptions, workload: Box<dyn Workload>) -> Self {
         let mut rng = Rng::new(opts.seed);
-        let mut net = Network::new(opts.latency, rng.fork());
+        let mut net = Network::new(opts.latency, opts.jitter, rng.fork());
         let nodes: Vec<NodeState> = opts
             .nodes
             .iter()
@@ -144,6 +146,7 @@ impl Runner {
             main_end: 0,
             next_op_at: 0,
             op_waiting: false,
+            next_thread: 0,
             nemesis: None,
             to_nodes: Vec::new(),
             log: Vec::new(),
@@ -341,16 +344,14 @@ impl Runner {
         // had to wait for a free worker goes out when one frees, and the next
         // is drawn from that moment: a backlog is never caught up in a burst.
         while self.next_op_at <= now {
-            let free: Vec<usize> = (0..self.workers.len())
-                .filter(|&w| self.workers[w].inflight.is_none())
-                .collect();
-            let Some(&w) = self.rng.pick(&free) else {
+            let Some(w) = self.free_worker() else {
                 self.op_waiting = true;
                 break;
             };
             let op = self.workload.next_op(&mut self.rng, w);
             self.first_op_at.get_or_insert(now);
             self.invoke(now, w, op);
+            self.thread_dispatched();
             let issued_at = if std::mem::take(&mut self.op_waiting) {
                 now
             } else {
@@ -359,6 +360,23 @@ impl Runner {
             let gap = self.rng.unit() * 2.0 * SEC as f64 / self.opts.rate;
             self.next_op_at = issued_at.saturating_add(gap as u64);
         }
+    }
+
+    /// The worker Jepsen 0.3.7's context hands the next operation: the first
+    /// free thread at or after its rotating index (wrapping), which every
+    /// dispatched operation advances by one over the workers plus the
+    /// nemesis thread. So ops rotate evenly through workers, and worker 0
+    /// also takes the nemesis thread's turn.
+    fn free_worker(&self) -> Option<usize> {
+        let n = self.workers.len();
+        let free = |w: &usize| self.workers[*w].inflight.is_none();
+        (self.next_thread.min(n)..n).chain(0..n).find(free)
+    }
+
+    /// A dispatched operation (a worker's or the nemesis's) moves the
+    /// rotating index on.
+    fn thread_dispatched(&mut self) {
+        self.next_thread = (self.next_thread + 1) % (self.workers.len() + 1);
     }
 
     fn tick_drain(&mut self, now: u64) {

@@ -42,6 +42,7 @@ impl Runner {
     }
 
     pub(super) fn nemesis_op(&mut self, now: u64, f: &str, value: Value, done: Value) {
+        self.thread_dispatched();
         let i = self.history.invoke(now, Process::Nemesis, f, value, false);
         self.history.complete(
             now,
