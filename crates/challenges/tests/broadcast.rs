@@ -10,8 +10,11 @@ use std::time::Duration;
 
 const MS: Duration = Duration::from_millis(1);
 
+/// A node with round numbers the tests can follow by hand: 400 ms rounds,
+/// ups aimed 25 ms before the beat.
 fn node(id: &str) -> Runtime<Broadcast> {
-    let mut rt = Runtime::new(Broadcast::new(Profile::default_rounds()), 1);
+    let profile = Profile::with_round(400 * MS);
+    let mut rt = Runtime::new(Broadcast::new(profile), 1);
     let init = json!({"src": "c0", "dest": id, "body": {"type": "init", "msg_id": 1,
         "node_id": id, "node_ids": ["n0", "n1", "n2"]}});
     rt.handle_line(&init.to_string(), Duration::ZERO);
