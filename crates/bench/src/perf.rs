@@ -42,11 +42,102 @@ pub fn main(args: BenchArgs) -> i32 {
             return 1;
         }
     }
-    let rate = core_throughput(args.messages);
+    let core = core_throughput(args.messages);
     println!(
-        "network core: {rate:.0} msgs/s routed among 25 nodes (validate, route, journal, deliver; goal ≥ 200k)"
+        "network core: {:.0} msgs/s routed among 25 nodes (validate, route, journal to disk, deliver; goal ≥ 200k)",
+        core.rate
     );
+    match core.peak_growth {
+        Some(bytes) => println!(
+            "memory: routing {} messages grew peak RSS by {:.1} MiB = {:.1} bytes/message (goal ≤ 100)",
+            args.messages,
+            bytes as f64 / MIB,
+            bytes as f64 / args.messages.max(1) as f64
+        ),
+        None => println!("memory: peak RSS not measurable here (/proc/self/status)"),
+    }
+    match large_message(30 << 20) {
+        Some(times) => println!(
+            "memory: one 30 MiB message (an array of numbers) routed at a peak of {times:.2}× its size, the line read from the node included (goal ≤ 3×)"
+        ),
+        None => println!("memory: peak RSS not measurable here (/proc/self/status)"),
+    }
     0
+}
+
+const MIB: f64 = (1 << 20) as f64;
+
+/// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`).
+fn status_bytes(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Resets the peak RSS (`VmHWM`) to the current RSS; returns the current RSS.
+fn reset_peak_rss() -> Option<u64> {
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    status_bytes("VmRSS:")
+}
+
+/// A runner for 25 nodes in its main phase (every `init` answered), with
+/// its journal streaming to a scratch file as in a real run.
+fn main_phase_runner() -> Option<(Runner, TestOptions)> {
+    let mut opts = TestOptions::new("echo", "unused", 25);
+    opts.rate = 0.0;
+    opts.time_limit_s = 3600;
+    let workload = workloads::build("echo", &opts).ok()?;
+    let mut runner = Runner::new(opts.clone(), workload);
+    let scratch =
+        std::env::temp_dir().join(format!("glomers-bench-journal-{}", std::process::id()));
+    runner.journal_to(&scratch).ok()?;
+    let _ = std::fs::remove_file(&scratch); // the open file stays writable
+    runner.start(0);
+    for (node, msg) in runner.take_node_deliveries() {
+        let line = format!(
+            r#"{{"src":"{}","dest":"{}","body":{{"type":"init_ok","in_reply_to":1}}}}"#,
+            opts.nodes[node], msg.src
+        );
+        runner.on_node_line(node, &line, 0);
+    }
+    runner.tick(0);
+    Some((runner, opts))
+}
+
+/// Routes one message of about `size` bytes (a JSON array of numbers, the
+/// costliest shape to parse into a tree) from n0 to n1 and returns the peak
+/// RSS it took, as a multiple of its size: the line as read, routing,
+/// journal, and the line written to the destination.
+pub fn large_message(size: usize) -> Option<f64> {
+    let (mut runner, _) = main_phase_runner()?;
+    let before = reset_peak_rss()?;
+    let mut line = String::with_capacity(size + 100);
+    line.push_str(r#"{"src":"n0","dest":"n1","body":{"type":"big","values":["#);
+    let mut i = 0u64;
+    while line.len() < size {
+        line.push_str(&i.to_string());
+        line.push(',');
+        i += 1;
+    }
+    line.push_str("0]}}");
+    let len = line.len();
+    runner.on_node_line(0, &line, 1);
+    drop(line);
+    runner.tick(2);
+    for (_, msg) in runner.take_node_deliveries() {
+        std::hint::black_box(msg.to_line());
+    }
+    let peak = status_bytes("VmHWM:")?;
+    Some(peak.saturating_sub(before) as f64 / len as f64)
+}
+
+/// What the network core benchmark measured.
+pub struct CoreFigures {
+    /// Messages routed per second.
+    pub rate: f64,
+    /// Growth of the peak RSS while routing, in bytes (Linux only).
+    pub peak_growth: Option<u64>,
 }
 
 /// Simulates the 3d command with our broadcast node; returns (wall seconds,
@@ -75,26 +166,14 @@ pub fn sim_speed() -> Result<(f64, f64), String> {
 }
 
 /// Pushes `count` node-to-node lines through a 25-node runner in the main
-/// phase and returns messages per second.
-pub fn core_throughput(count: u64) -> f64 {
-    let mut opts = TestOptions::new("echo", "unused", 25);
-    opts.rate = 0.0;
-    opts.time_limit_s = 3600;
-    let workload = match workloads::build("echo", &opts) {
-        Ok(w) => w,
-        Err(_) => return 0.0,
+/// phase; returns messages per second and how much the peak RSS grew.
+pub fn core_throughput(count: u64) -> CoreFigures {
+    let Some((mut runner, _)) = main_phase_runner() else {
+        return CoreFigures {
+            rate: 0.0,
+            peak_growth: None,
+        };
     };
-    let mut runner = Runner::new(opts.clone(), workload);
-    runner.start(0);
-    // Answer init for every node so the run reaches its main phase.
-    for (node, msg) in runner.take_node_deliveries() {
-        let line = format!(
-            r#"{{"src":"{}","dest":"{}","body":{{"type":"init_ok","in_reply_to":1}}}}"#,
-            opts.nodes[node], msg.src
-        );
-        runner.on_node_line(node, &line, 0);
-    }
-    runner.tick(0);
     let lines: Vec<(usize, String)> = (0..1000)
         .map(|i| {
             let (from, to) = (i % 25, (i * 7 + 3) % 25);
@@ -105,6 +184,7 @@ pub fn core_throughput(count: u64) -> f64 {
             (from, line)
         })
         .collect();
+    let before = reset_peak_rss();
     let start = Instant::now();
     let mut now = 1u64;
     for k in 0..count {
@@ -121,5 +201,9 @@ pub fn core_throughput(count: u64) -> f64 {
     }
     runner.tick(now);
     std::hint::black_box(runner.take_node_deliveries());
-    count as f64 / start.elapsed().as_secs_f64()
+    let rate = count as f64 / start.elapsed().as_secs_f64();
+    let peak_growth = status_bytes("VmHWM:")
+        .zip(before)
+        .map(|(peak, before)| peak.saturating_sub(before));
+    CoreFigures { rate, peak_growth }
 }

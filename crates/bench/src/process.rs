@@ -186,7 +186,9 @@ fn spawn_one(
                 Ok(_) if buf.last() != Some(&b'\n') => break,
                 Ok(_) => {
                     buf.pop();
-                    let line = String::from_utf8_lossy(&buf).into_owned();
+                    // Moved, not copied, when it is UTF-8 (a line can be megabytes).
+                    let line = String::from_utf8(std::mem::take(&mut buf))
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                     if events.send(ProcEvent::Line { node: index, line }).is_err() {
                         return;
                     }

@@ -74,9 +74,11 @@ impl<'a> Session<'a> {
     pub fn prepare(opts: &'a TestOptions, mode: &str) -> Result<Self, String> {
         let workload = workloads::build(&opts.workload, opts)?;
         let dir = store::create_run_dir(&opts.store, &opts.workload)?;
+        let mut runner = Runner::new(opts.clone(), workload);
+        runner.journal_to(&dir.join(store::JOURNAL_FILE))?;
         let session = Self {
             opts,
-            runner: Runner::new(opts.clone(), workload),
+            runner,
             dir,
             console: Vec::new(),
         };
@@ -114,6 +116,9 @@ impl<'a> Session<'a> {
     /// `failure` is an error that ends the run without a verdict.
     pub fn finish(mut self, failure: Option<String>) -> Result<Outcome, String> {
         self.pump_log();
+        if let Err(e) = self.runner.network_mut().journal_mut().flush() {
+            self.note(format!("WARNING: {e}"));
+        }
         let failure = failure.or_else(|| self.runner.abort_reason().map(str::to_string));
         let results = self.runner.results();
         let verdict = Validity::of(&results);

@@ -186,13 +186,14 @@ fn read_modify_write_counter_is_caught_losing_adds() {
 /// half the runs are caught. With two nodes, one worker each, at rate 100,
 /// operations barely overlap, so `seq-kv` sees the same requests in the same
 /// order and a seed mostly decides the outcome. These six seeds were caught
-/// in 48 of 48 calibration runs (and in every CLI run); we still only
+/// in every calibration run (recalibrated when the bench took up Jepsen's
+/// worker rotation and interpreter lateness); we still only
 /// require a majority of them, 4 of 6, since a run whose final reads reach
 /// `seq-kv` in another order draws differently. If the bench's use of its
 /// random stream changes, the seeds need recalibrating.
 #[test]
 fn stale_reads_are_caught_in_g_counter() {
-    let seeds = [1, 5, 8, 10, 11, 12];
+    let seeds = [1, 4, 8, 13, 14, 15];
     let opts = seeds
         .iter()
         .map(|&seed| fixture_opts("g-counter", "faulty-counter-stale-read", 2, seed))
@@ -293,9 +294,11 @@ fn service_traffic_is_server_traffic_and_pays_latency() {
             if e["type"] == "send" {
                 assert!(time >= arrived[&key], "replied before the request arrived");
             } else {
+                // Maelstrom sleeps whole milliseconds, truncated: each leg
+                // may end up to 1 ms before its 50 ms.
                 let rtt = time - sent[&key];
                 assert!(
-                    rtt >= 100 * MS,
+                    rtt >= 98 * MS,
                     "{key:?}: reply after {rtt} ns, not 2 × 50 ms"
                 );
                 replies += 1;
@@ -303,7 +306,7 @@ fn service_traffic_is_server_traffic_and_pays_latency() {
         }
     }
     for (key, at) in &arrived {
-        assert!(at - sent[key] >= 50 * MS, "{key:?} arrived early");
+        assert!(at - sent[key] >= 49 * MS, "{key:?} arrived early");
     }
     assert!(replies > 10, "only {replies} seq-kv replies");
 }

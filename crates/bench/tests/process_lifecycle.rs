@@ -131,3 +131,65 @@ fn once_every_node_has_exited_the_driver_waits_without_spinning() {
         "the driver used {cpu:?} of CPU in {wall:?} of wall time"
     );
 }
+
+/// A script standing in for a node binary.
+fn script(name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("glomers-scripts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+#[test]
+fn a_node_that_exits_before_init_is_named_with_its_status() {
+    let mut o = options("echo", "echo", 2);
+    o.bin = script("exits-at-once", "echo 'cannot find my config' >&2; exit 0");
+    let out = run(&o);
+    assert_eq!(out.exit_code(), 255);
+    let error = out.error.as_deref().unwrap_or("");
+    assert!(
+        error.contains("crashed with exit status 0 before answering init"),
+        "{error}"
+    );
+    assert!(
+        error.contains("cannot find my config"),
+        "stderr shown: {error}"
+    );
+    assert!(out.dir.join("results.json").is_file(), "a store directory");
+}
+
+#[test]
+fn a_node_killed_by_a_signal_is_named_with_the_signal() {
+    let mut o = options("echo", "faulty-crash-after", 1);
+    o.node_env = vec![
+        ("FIXTURE_CRASH_AFTER".into(), "2".into()),
+        ("FIXTURE_CRASH_SIGNAL".into(), "1".into()),
+    ];
+    let out = run(&o);
+    assert_eq!(out.exit_code(), 255);
+    let error = out.error.as_deref().unwrap_or("");
+    assert!(error.contains("Node n0 crashed with signal: 6"), "{error}");
+    assert_eq!(
+        out.results["stats"]["ok-count"], 2,
+        "the history is still checked"
+    );
+    assert!(out.dir.join("results.json").is_file());
+}
+
+#[test]
+fn invalid_utf8_on_stdout_is_reported_like_any_garbage_line() {
+    // Answers nothing but prints bytes that are not UTF-8, then idles.
+    let mut o = options("echo", "echo", 1);
+    o.bin = script(
+        "binary-garbage",
+        "printf '\\377\\376 not text\\n'; exec cat > /dev/null",
+    );
+    let out = run(&o);
+    assert_eq!(out.exit_code(), 255, "init never answered");
+    let log = console(&out);
+    assert!(log.contains("not well-formed JSON"), "{log}");
+    assert!(out.dir.join("results.json").is_file());
+}

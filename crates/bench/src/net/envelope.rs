@@ -2,17 +2,20 @@
 //! `src` and `dest`, an object (or null) `body`, an optional integer `id`,
 //! and nothing else. Anything else makes Maelstrom stop reading that node.
 
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Validates a node's output line against Maelstrom's closed envelope schema:
 /// a JSON object with string `src` and `dest`, an object (or null) `body`,
-/// an optional integer `id`, and nothing else.
-pub fn parse_envelope(line: &str) -> Result<(String, String, Map<String, Value>), String> {
-    let value: Value =
-        serde_json::from_str(line).map_err(|e| format!("not well-formed JSON ({e})"))?;
-    let Value::Object(mut top) = value else {
-        return Err("not a JSON object".into());
-    };
+/// an optional integer `id`, and nothing else. The body is kept as the text
+/// the node wrote (`null` becomes `{}`).
+pub fn parse_envelope(line: &str) -> Result<(String, String, Box<RawValue>), String> {
+    let mut top: BTreeMap<String, Box<RawValue>> =
+        serde_json::from_str(line).map_err(|e| match serde_json::from_str::<Value>(line) {
+            Ok(_) => "not a JSON object".to_string(),
+            Err(_) => format!("not well-formed JSON ({e})"),
+        })?;
     for key in top.keys() {
         if !matches!(key.as_str(), "src" | "dest" | "body" | "id") {
             return Err(format!(
@@ -21,27 +24,34 @@ pub fn parse_envelope(line: &str) -> Result<(String, String, Map<String, Value>)
         }
     }
     if let Some(id) = top.get("id") {
+        let id: Value = serde_json::from_str(id.get()).unwrap_or(Value::Null);
         if !(id.is_u64() || id.is_i64()) {
             return Err(format!(
                 "malformed network message: id must be an integer, got {id}"
             ));
         }
     }
-    let field = |top: &mut Map<String, Value>, k: &str| match top.remove(k) {
-        Some(Value::String(s)) => Ok(s),
-        Some(other) => Err(format!(
-            "malformed network message: {k} must be a string, got {other}"
-        )),
+    let field = |k: &str| match top.get(k) {
+        Some(raw) => serde_json::from_str::<String>(raw.get()).map_err(|_| {
+            format!(
+                "malformed network message: {k} must be a string, got {}",
+                raw.get()
+            )
+        }),
         None => Err(format!("malformed network message: missing {k}")),
     };
-    let src = field(&mut top, "src")?;
-    let dest = field(&mut top, "dest")?;
+    let src = field("src")?;
+    let dest = field("dest")?;
+    // Moved out, not copied: a body can be megabytes.
     let body = match top.remove("body") {
-        Some(Value::Object(b)) => b,
-        Some(Value::Null) => Map::new(),
-        Some(other) => {
+        Some(raw) if raw.get().trim_start().starts_with('{') => raw,
+        Some(raw) if raw.get().trim() == "null" => {
+            RawValue::from_string("{}".into()).map_err(|e| e.to_string())?
+        }
+        Some(raw) => {
             return Err(format!(
-                "malformed network message: body must be an object, got {other}"
+                "malformed network message: body must be an object, got {}",
+                raw.get()
             ))
         }
         None => return Err("malformed network message: missing body".into()),

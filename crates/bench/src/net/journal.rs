@@ -1,24 +1,54 @@
 //! The message journal: every `send` and every successful `recv` on the
-//! simulated network, in order, as Maelstrom's net-journal records them. It
-//! feeds the network statistics and the Lamport diagram.
+//! simulated network, in order, as Maelstrom's net-journal records them.
+//! Like Maelstrom's, it is written to disk as it happens
+//! (`net-journal.jsonl`) and only counts stay in memory, so a run's memory
+//! does not grow with the messages it routes. It feeds the network
+//! statistics, and the Lamport diagram reads it back from disk.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::io::{BufRead, Write};
 use std::rc::Rc;
 
-/// A message as routed by the network, with its network-wide `id`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A message as routed by the network, with its network-wide `id`. The
+/// body stays the JSON text its sender wrote (it is only parsed where the
+/// bench itself must read it: clients, services, reports), so numbers,
+/// however long, reach the destination exactly and a large message costs
+/// its size once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NetMessage {
     pub id: u64,
     pub src: String,
     pub dest: String,
-    pub body: Map<String, Value>,
+    pub body: Box<RawValue>,
+}
+
+impl PartialEq for NetMessage {
+    fn eq(&self, other: &Self) -> bool {
+        (self.id, &self.src, &self.dest, self.body.get())
+            == (other.id, &other.src, &other.dest, other.body.get())
+    }
 }
 
 impl NetMessage {
+    /// The body parsed as a JSON object (empty if it is not one).
+    pub fn body_map(&self) -> Map<String, Value> {
+        serde_json::from_str(self.body.get()).unwrap_or_default()
+    }
+
     /// The body's `type`, or `""`.
-    pub fn kind(&self) -> &str {
-        self.body.get("type").and_then(Value::as_str).unwrap_or("")
+    pub fn kind(&self) -> String {
+        #[derive(Deserialize)]
+        struct Typed {
+            #[serde(rename = "type")]
+            kind: Option<Value>,
+        }
+        serde_json::from_str::<Typed>(self.body.get())
+            .ok()
+            .and_then(|t| t.kind)
+            .and_then(|k| k.as_str().map(str::to_string))
+            .unwrap_or_default()
     }
 
     /// True when a client (id starting with `c`) is the sender or receiver.
@@ -28,9 +58,17 @@ impl NetMessage {
 
     /// The line written to a node's stdin: compact JSON with `id` first.
     pub fn to_line(&self) -> String {
-        // Serializing a struct of strings and a JSON map cannot fail.
+        // Serializing strings and already-valid JSON text cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// A body built by the bench (a client's request, a service's reply) as
+/// message text.
+pub fn raw_body(body: &Map<String, Value>) -> Box<RawValue> {
+    // A map of JSON values always serializes.
+    serde_json::value::to_raw_value(body)
+        .unwrap_or_else(|_| RawValue::from_string("{}".into()).unwrap_or_default())
 }
 
 /// Maelstrom's rule: a network id names a client iff it starts with `c`
@@ -39,7 +77,7 @@ pub fn is_client_id(id: &str) -> bool {
     id.starts_with('c')
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum EventKind {
     Send,
@@ -47,7 +85,7 @@ pub enum EventKind {
 }
 
 /// One journal entry; `time` is nanoseconds since the test started.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JournalEvent {
     pub time: u64,
     #[serde(rename = "type")]
@@ -80,16 +118,32 @@ impl Counts {
     }
 }
 
-/// The append-only journal.
-#[derive(Debug, Default)]
+/// The append-only journal: counts in memory, events on their way to disk.
+#[derive(Default)]
 pub struct Journal {
-    events: Vec<JournalEvent>,
+    sink: Option<Box<dyn Write>>,
+    /// The first write error, if any (the journal file is then incomplete).
+    error: Option<String>,
     all: Counts,
     clients: Counts,
     servers: Counts,
 }
 
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("all", &self.all)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
 impl Journal {
+    /// Writes every later event, one JSON line each, to `sink`.
+    pub fn write_to(&mut self, sink: Box<dyn Write>) {
+        self.sink = Some(sink);
+    }
+
     pub fn record(&mut self, time: u64, kind: EventKind, message: Rc<NetMessage>) {
         self.all.add(kind);
         if message.involves_client() {
@@ -97,15 +151,34 @@ impl Journal {
         } else {
             self.servers.add(kind);
         }
-        self.events.push(JournalEvent {
-            time,
-            kind,
-            message,
-        });
+        if let Some(sink) = &mut self.sink {
+            let event = JournalEvent {
+                time,
+                kind,
+                message,
+            };
+            let written = serde_json::to_writer(&mut *sink, &event)
+                .map_err(|e| e.to_string())
+                .and_then(|_| sink.write_all(b"\n").map_err(|e| e.to_string()));
+            if let Err(e) = written {
+                self.error.get_or_insert(e);
+                self.sink = None;
+            }
+        }
     }
 
-    pub fn events(&self) -> &[JournalEvent] {
-        &self.events
+    /// Flushes what was written; the first error, if any, says why the
+    /// journal file is incomplete.
+    pub fn flush(&mut self) -> Result<(), String> {
+        if let Some(sink) = &mut self.sink {
+            if let Err(e) = sink.flush() {
+                self.error.get_or_insert(e.to_string());
+            }
+        }
+        match &self.error {
+            Some(e) => Err(format!("the message journal is incomplete: {e}")),
+            None => Ok(()),
+        }
     }
 
     /// `:net` as in results.edn; `op_count` is the number of client invocations.
@@ -127,6 +200,15 @@ impl Journal {
     }
 }
 
+/// Reads a journal file back, event by event (lines that do not parse are
+/// skipped).
+pub fn read_events(reader: impl BufRead) -> impl Iterator<Item = JournalEvent> {
+    reader
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str(&line).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,7 +218,7 @@ mod tests {
             id,
             src: src.into(),
             dest: dest.into(),
-            body: Map::new(),
+            body: raw_body(&Map::new()),
         })
     }
 
@@ -156,5 +238,44 @@ mod tests {
         assert_eq!(s["servers"]["msgs-per-op"], 1.0);
         assert!(s["clients"].get("msgs-per-op").is_none());
         assert!(j.stats(0)["servers"].get("msgs-per-op").is_none());
+    }
+
+    /// A shared buffer the journal can own as its sink.
+    #[derive(Clone, Default)]
+    struct Shared(Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn events_stream_to_the_sink_and_read_back_equal() {
+        let buf = Shared::default();
+        let mut j = Journal::default();
+        j.write_to(Box::new(buf.clone()));
+        let big: Box<RawValue> =
+            RawValue::from_string(r#"{"type":"x","n":123456789012345678901234567890}"#.into())
+                .expect("valid");
+        let m = Rc::new(NetMessage {
+            id: 7,
+            src: "n0".into(),
+            dest: "n1".into(),
+            body: big,
+        });
+        j.record(5, EventKind::Send, m.clone());
+        j.record(9, EventKind::Recv, m.clone());
+        j.flush().expect("no error");
+        let text = buf.0.borrow().clone();
+        let back: Vec<JournalEvent> = read_events(&text[..]).collect();
+        assert_eq!(back.len(), 2);
+        assert_eq!((back[1].time, back[1].kind), (9, EventKind::Recv));
+        assert_eq!(*back[0].message, *m);
+        assert_eq!(back[0].message.kind(), "x");
+        assert_eq!(j.stats(1)["servers"]["msg-count"], 1);
     }
 }

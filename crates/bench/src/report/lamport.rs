@@ -31,12 +31,13 @@ const COLOR_CLIENT: &str = super::LIGHT_BLUE;
 const COLOR_SERVER: &str = "#000000";
 const COLOR_TRUNCATED: &str = super::ORANGE;
 
-/// Renders `events` (the full journal, in order) as an SVG document.
-pub fn render(events: &[JournalEvent]) -> String {
+/// Renders `events` (the full journal, in order, e.g. read back from disk)
+/// as an SVG document.
+pub fn render(events: impl IntoIterator<Item = JournalEvent>) -> String {
     // Lazily filter so a huge journal costs only what is drawn (plus one).
-    let mut shown: Vec<&JournalEvent> = events
-        .iter()
-        .filter(|e| !matches!(e.message.kind(), "init" | "init_ok"))
+    let mut shown: Vec<JournalEvent> = events
+        .into_iter()
+        .filter(|e| !matches!(e.message.kind().as_str(), "init" | "init_ok"))
         .take(MAX_EVENTS + 1)
         .collect();
     let truncated = shown.len() > MAX_EVENTS;
@@ -116,7 +117,7 @@ pub fn render(events: &[JournalEvent]) -> String {
 
 /// The participants in column order: clients, then other numbered ids (nodes),
 /// each by numeric suffix, then ids without a digit suffix (services).
-fn participants<'a>(events: &[&'a JournalEvent]) -> Vec<&'a str> {
+fn participants(events: &[JournalEvent]) -> Vec<&str> {
     let mut names: Vec<&str> = events
         .iter()
         .flat_map(|e| [e.message.src.as_str(), e.message.dest.as_str()])
@@ -184,7 +185,7 @@ fn arrow(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), (x2, y2): (f64,
     } else {
         ("server", COLOR_SERVER)
     };
-    let body = serde_json::to_string(&m.body).unwrap_or_default();
+    let body = m.body.get();
     // Keep the label readable: rotate along the arrow, never upside down.
     let mut angle = (y2 - y1).atan2(x2 - x1).to_degrees();
     if angle > 90.0 {
@@ -202,7 +203,7 @@ fn arrow(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), (x2, y2): (f64,
          transform=\"rotate({angle:.2} {mx:.1} {my:.1})\">{label}</text></g>",
         src = escape(&m.src),
         dest = escape(&m.dest),
-        body = escape(&body),
+        body = escape(body),
         label = escape(&label(m)),
     );
 }
@@ -211,14 +212,15 @@ fn arrow(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), (x2, y2): (f64,
 /// or `type` plus `text` for errors; at most [`LABEL_MAX_CHARS`] characters.
 fn label(m: &NetMessage) -> String {
     let kind = m.kind();
+    let body = m.body_map();
     let rest = if kind == "error" {
-        match m.body.get("text") {
+        match body.get("text") {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
             None => String::new(),
         }
     } else {
-        let mut rest = m.body.clone();
+        let mut rest = body;
         for key in ["type", "msg_id", "in_reply_to"] {
             rest.remove(key);
         }
@@ -239,6 +241,7 @@ fn label(m: &NetMessage) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::journal::raw_body;
     use serde_json::{json, Map};
     use std::rc::Rc;
 
@@ -251,7 +254,7 @@ mod tests {
             id,
             src: src.into(),
             dest: dest.into(),
-            body,
+            body: raw_body(&body),
         })
     }
 
@@ -323,7 +326,7 @@ mod tests {
 
     #[test]
     fn empty_journal_is_valid_svg() {
-        let svg = render(&[]);
+        let svg = render(Vec::new());
         assert!(svg.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
         assert!(svg.contains("width=\"1200\""));
         assert!(svg.trim_end().ends_with("</svg>"));
@@ -346,7 +349,7 @@ mod tests {
         for (i, (src, dest)) in pairs.iter().enumerate() {
             events.extend(delivered(i as u64, src, dest, json!({"type": "x"})));
         }
-        let svg = render(&events);
+        let svg = render(events.clone());
         assert_well_formed(&svg);
         assert_eq!(
             name_labels(&svg),
@@ -370,7 +373,7 @@ mod tests {
             json!({"type": "init_ok", "in_reply_to": 1}),
         ));
         events.extend(delivered(2, "n1", "n2", json!({"type": "gossip"})));
-        let svg = render(&events);
+        let svg = render(events.clone());
         assert_eq!(name_labels(&svg), ["n1", "n2"]);
         assert_eq!(svg.matches("<g class=\"msg").count(), 1);
         assert!(!svg.contains("init"));
@@ -381,7 +384,7 @@ mod tests {
         let dropped = msg(0, "n0", "n1", json!({"type": "lost_one"}));
         let mut events = vec![ev(EventKind::Send, &dropped)];
         events.extend(delivered(1, "n1", "n0", json!({"type": "kept_one"})));
-        let svg = render(&events);
+        let svg = render(events.clone());
         assert_well_formed(&svg);
         assert_eq!(svg.matches("<g class=\"msg").count(), 1);
         assert!(svg.contains("kept_one"));
@@ -409,7 +412,7 @@ mod tests {
             "n1",
             json!({"type": "gossip", "msg_id": 5}),
         ));
-        let svg = render(&events);
+        let svg = render(events.clone());
         assert_well_formed(&svg);
         let arrows: Vec<&str> = svg.split("<g class=\"msg").skip(1).collect();
         assert_eq!(arrows.len(), 3);
@@ -449,7 +452,7 @@ mod tests {
             "n1",
             json!({"type": "echo", "echo": "<&\">'\u{1}"}),
         );
-        let svg = render(&events);
+        let svg = render(events.clone());
         assert_well_formed(&svg);
         assert!(svg.contains("&lt;&amp;\\&quot;&gt;&#39;"));
         assert!(!svg.contains("<&"));
@@ -462,13 +465,13 @@ mod tests {
         for i in 0..6_000u64 {
             events.extend(delivered(i, "n0", "n1", json!({"type": "ping"})));
         }
-        let svg = render(&events);
+        let svg = render(events.clone());
         assert_well_formed(&svg);
         assert!(svg.contains("Additional network events not shown"));
         assert!(svg.contains(super::super::ORANGE));
         assert_eq!(svg.matches("<g class=\"msg").count(), MAX_EVENTS / 2);
 
-        let svg = render(&events[..MAX_EVENTS]);
+        let svg = render(events[..MAX_EVENTS].to_vec());
         assert!(!svg.contains("Additional network events not shown"));
     }
 
@@ -484,7 +487,7 @@ mod tests {
             ));
         }
         let start = std::time::Instant::now();
-        let svg = render(&events);
+        let svg = render(events.clone());
         assert!(svg.contains("Additional network events not shown"));
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }

@@ -7,6 +7,7 @@
 //! plus `store/latest` and `store/<workload>/latest` links to the newest run.
 
 use crate::net::delivery::Jitter;
+use crate::net::journal::read_events;
 use crate::net::latency::LatencyDist;
 use crate::opts::{Availability, TestOptions};
 use crate::runner::Runner;
@@ -74,13 +75,11 @@ pub fn write_run(
     }
     txt.flush().map_err(|e| io("history.txt", e))?;
 
-    let journal = runner.network().journal();
-    write_jsonl(&dir.join("net-journal.jsonl"), journal.events()).map_err(|e| io("journal", e))?;
-    fs::write(
-        dir.join("messages.svg"),
-        super::lamport::render(journal.events()),
-    )
-    .map_err(|e| io("messages.svg", e))?;
+    // The journal was streamed to disk during the run; draw from the file.
+    let journal = File::open(dir.join(JOURNAL_FILE)).map_err(|e| io(JOURNAL_FILE, e))?;
+    let events = read_events(std::io::BufReader::new(journal));
+    fs::write(dir.join("messages.svg"), super::lamport::render(events))
+        .map_err(|e| io("messages.svg", e))?;
     fs::write(
         dir.join("timeline.html"),
         super::timeline::render(runner.history()),
@@ -133,6 +132,9 @@ pub fn write_run(
     }
     Ok(())
 }
+
+/// The message journal of a run directory, written while the run goes.
+pub const JOURNAL_FILE: &str = "net-journal.jsonl";
 
 /// Writes one compact JSON object per line.
 fn write_jsonl<T: serde::Serialize>(path: &Path, items: &[T]) -> std::io::Result<()> {

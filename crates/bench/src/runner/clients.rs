@@ -6,7 +6,7 @@
 use super::{InFlight, Phase, Runner, MS};
 use crate::client::{self, Schema};
 use crate::history::{Completion, OpType, Process};
-use crate::net::journal::NetMessage;
+use crate::net::journal::{raw_body, NetMessage};
 use crate::net::Kind;
 use crate::workloads::OpSpec;
 use serde_json::{json, Map, Value};
@@ -73,7 +73,10 @@ impl Runner {
         });
         body.insert("msg_id".into(), json!(msg_id));
         let dest = self.nodes[node].name.clone();
-        if let Ok(msg) = self.net.send(now, client.to_string(), dest, body) {
+        if let Ok(msg) = self
+            .net
+            .send(now, client.to_string(), dest, raw_body(&body))
+        {
             if self.opts.log_net_send {
                 self.log.push(format!(":send {}", msg.to_line()));
             }
@@ -121,9 +124,9 @@ impl Runner {
 
     /// A message reached a client: match it with the outstanding request.
     pub(super) fn on_client_message(&mut self, now: u64, msg: &NetMessage) {
+        let body = msg.body_map();
         let in_reply_to =
-            msg.body
-                .get("in_reply_to")
+            body.get("in_reply_to")
                 .and_then(|v| if v.is_u64() { v.as_u64() } else { None });
         let Some(conn) = self.clients.get_mut(&msg.dest) else {
             return;
@@ -138,11 +141,11 @@ impl Runner {
         let Some(waiting) = conn.waiting.take() else {
             return;
         };
-        let is_error = msg.body.get("type").and_then(Value::as_str) == Some("error");
+        let is_error = body.get("type").and_then(Value::as_str) == Some("error");
         match waiting.owner {
             Owner::Init(node) => {
                 let name = self.nodes[node].name.clone();
-                if msg.body.get("type").and_then(Value::as_str) == Some("init_ok") {
+                if body.get("type").and_then(Value::as_str) == Some("init_ok") {
                     self.nodes[node].initialized = true;
                     self.close_client(&msg.dest);
                     if self.nodes.iter().all(|n| n.initialized) {
@@ -151,7 +154,7 @@ impl Runner {
                 } else {
                     self.abort = Some(format!(
                         "Expected an init_ok message, but node {name} responded with {}",
-                        Value::Object(msg.body.clone())
+                        Value::Object(body.clone())
                     ));
                 }
             }
@@ -159,9 +162,9 @@ impl Runner {
                 let name = self.nodes[node].name.clone();
                 let schema: Option<Schema> = self.workload.setup_request(&name).map(|(_, s)| s);
                 let problem = if is_error {
-                    Some(format!("error reply {}", Value::Object(msg.body.clone())))
+                    Some(format!("error reply {}", Value::Object(body.clone())))
                 } else {
-                    schema.and_then(|s| s.validate(&msg.body).err())
+                    schema.and_then(|s| s.validate(&body).err())
                 };
                 if let Some(problem) = problem {
                     self.abort = Some(format!("Setup of node {name} failed: {problem}"));
@@ -175,10 +178,10 @@ impl Runner {
                 };
                 let rpc = self.workload.rpc(inflight.op.f);
                 let completion = if is_error {
-                    client::error_completion(rpc.errors, &msg.body)
+                    client::error_completion(rpc.errors, &body)
                 } else {
-                    match rpc.response.validate(&msg.body) {
-                        Ok(()) => client::ok(self.workload.ok_value(&inflight.op, &msg.body)),
+                    match rpc.response.validate(&body) {
+                        Ok(()) => client::ok(self.workload.ok_value(&inflight.op, &body)),
                         Err(problem) => client::malformed_completion(rpc.errors, problem),
                     }
                 };

@@ -7,7 +7,7 @@
 
 use crate::history::History;
 use crate::net::envelope::parse_envelope;
-use crate::net::journal::NetMessage;
+use crate::net::journal::{raw_body, NetMessage};
 use crate::net::{Delivery, Kind, Network};
 use crate::opts::TestOptions;
 use crate::rng::Rng;
@@ -86,8 +86,6 @@ pub struct Runner {
     main_end: u64,
     /// When the stagger schedules the next operation.
     next_op_at: u64,
-    /// The scheduled operation found every worker busy and waits for one.
-    op_waiting: bool,
     /// Jepsen's rotating thread index (over the workers and the nemesis).
     next_thread: usize,
     nemesis: Option<Nemesis>,
@@ -145,7 +143,6 @@ impl Runner {
             phase_until: 0,
             main_end: 0,
             next_op_at: 0,
-            op_waiting: false,
             next_thread: 0,
             nemesis: None,
             to_nodes: Vec::new(),
@@ -188,6 +185,19 @@ impl Runner {
 
     pub fn network(&self) -> &Network {
         &self.net
+    }
+
+    pub fn network_mut(&mut self) -> &mut Network {
+        &mut self.net
+    }
+
+    /// Streams the message journal to `path` as the run goes.
+    pub fn journal_to(&mut self, path: &std::path::Path) -> Result<(), String> {
+        let file = std::fs::File::create(path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        let sink = std::io::BufWriter::with_capacity(1 << 16, file);
+        self.net.journal_mut().write_to(Box::new(sink));
+        Ok(())
     }
 
     /// Set when the run cannot go on (setup failed); Maelstrom exits 255.
@@ -340,25 +350,22 @@ impl Runner {
         if self.opts.rate <= 0.0 {
             return;
         }
-        // Jepsen's `stagger`: gaps uniform in [0, 2/rate). An operation that
-        // had to wait for a free worker goes out when one frees, and the next
-        // is drawn from that moment: a backlog is never caught up in a burst.
+        // Jepsen's `stagger` and interpreter: the next op is due a gap
+        // uniform in [0, 2/rate) after this one actually went out, and the
+        // interpreter thread wakes for it a little late (`--jitter`). An op
+        // due while every worker is busy goes out when one frees: a backlog
+        // is never caught up in a burst.
         while self.next_op_at <= now {
             let Some(w) = self.free_worker() else {
-                self.op_waiting = true;
                 break;
             };
             let op = self.workload.next_op(&mut self.rng, w);
             self.first_op_at.get_or_insert(now);
             self.invoke(now, w, op);
             self.thread_dispatched();
-            let issued_at = if std::mem::take(&mut self.op_waiting) {
-                now
-            } else {
-                self.next_op_at
-            };
             let gap = self.rng.unit() * 2.0 * SEC as f64 / self.opts.rate;
-            self.next_op_at = issued_at.saturating_add(gap as u64);
+            let wake = self.opts.jitter.wake_up(&mut self.rng);
+            self.next_op_at = now.saturating_add(gap as u64).saturating_add(wake);
         }
     }
 
@@ -449,10 +456,11 @@ impl Runner {
 
     /// A service handles a request and replies through the network.
     fn on_service_message(&mut self, now: u64, service: usize, msg: &NetMessage) {
-        let reply = self.services[service].handle(&msg.src, &msg.body, &mut self.service_rng);
+        let request = msg.body_map();
+        let reply = self.services[service].handle(&msg.src, &request, &mut self.service_rng);
         match reply {
             Some(result) => {
-                let body = services::reply_body(result, &msg.body);
+                let body = raw_body(&services::reply_body(result, &request));
                 let name = self.services[service].name().to_string();
                 // The requester may be a client that closed meanwhile; Maelstrom's
                 // service thread then fails that one reply and carries on.
@@ -501,9 +509,9 @@ mod tests {
         while !r.is_done() {
             for (node, msg) in r.take_node_deliveries() {
                 let reply_type = format!("{}_ok", msg.kind());
-                let mut body = msg.body.clone();
+                let mut body = msg.body_map();
                 body.insert("type".into(), reply_type.into());
-                body.insert("in_reply_to".into(), msg.body["msg_id"].clone());
+                body.insert("in_reply_to".into(), body["msg_id"].clone());
                 body.remove("msg_id");
                 let line = json!({"src": msg.dest, "dest": msg.src, "body": body}).to_string();
                 let at = if msg.kind() == "echo" && !stalled_once {
