@@ -183,17 +183,13 @@ fn read_modify_write_counter_is_caught_losing_adds() {
 /// whenever the reader's view is behind the peer's last add — and nothing
 /// moves it on during the recovery pause. Whether a node ends up behind
 /// depends on the op stream's tail and `seq-kv`'s draws: across seeds about
-/// half the runs are caught. With two nodes, one worker each, at rate 100,
-/// operations barely overlap, so `seq-kv` sees the same requests in the same
-/// order and a seed mostly decides the outcome. These six seeds were caught
-/// in every calibration run (recalibrated when the bench took up Jepsen's
-/// worker rotation and interpreter lateness); we still only
-/// require a majority of them, 4 of 6, since a run whose final reads reach
-/// `seq-kv` in another order draws differently. If the bench's use of its
-/// random stream changes, the seeds need recalibrating.
+/// a third of the runs are caught (8 of 24 when last calibrated). Rather
+/// than pin seeds, which any change in how the bench uses its random stream
+/// reshuffles, we run 24 and require at least 3 caught (a chance below 1 %
+/// of missing that if a third are caught), each with the right reason.
 #[test]
 fn stale_reads_are_caught_in_g_counter() {
-    let seeds = [1, 4, 8, 13, 14, 15];
+    let seeds: Vec<u64> = (1..=24).collect();
     let opts = seeds
         .iter()
         .map(|&seed| fixture_opts("g-counter", "faulty-counter-stale-read", 2, seed))
@@ -213,7 +209,7 @@ fn stale_reads_are_caught_in_g_counter() {
             assert!(v <= total, "seed {seed}: {v} > {total}");
         }
     }
-    assert!(caught >= 4, "only {caught} of 6 seeds caught");
+    assert!(caught >= 3, "only {caught} of 24 seeds caught");
 }
 
 /// Negative deltas are acknowledged but never applied, and the fixture's

@@ -53,10 +53,15 @@ impl Jitter {
     }
 
     /// When a consumer that took a message off its queue at `taken` hands
-    /// it over: after waking, it sleeps the whole milliseconds left until
-    /// `deadline` (if any), wakes again, and delivers.
-    pub fn hand_over(self, rng: &mut Rng, taken: u64, deadline: u64) -> u64 {
-        let awake = taken.saturating_add(self.wake_up(rng));
+    /// it over: an `idle` consumer (blocked on an empty queue) first wakes
+    /// up — a busy one finds the message at once — then it sleeps the whole
+    /// milliseconds left until `deadline` (if any), wakes again, delivers.
+    pub fn hand_over(self, rng: &mut Rng, taken: u64, deadline: u64, idle: bool) -> u64 {
+        let awake = if idle {
+            taken.saturating_add(self.wake_up(rng))
+        } else {
+            taken
+        };
         if deadline <= awake {
             return awake;
         }
@@ -77,21 +82,30 @@ mod tests {
         let mut rng = Rng::new(1);
         let j = Jitter::None;
         // Taken the instant it was sent: the full 100 ms.
-        assert_eq!(j.hand_over(&mut rng, 0, 100 * MS), 100 * MS);
+        assert_eq!(j.hand_over(&mut rng, 0, 100 * MS, true), 100 * MS);
         // Taken 0.3 ms later (behind another message): 99 ms of sleep, so
         // it is handed over 0.7 ms early.
-        assert_eq!(j.hand_over(&mut rng, 300_000, 100 * MS), 300_000 + 99 * MS);
+        assert_eq!(
+            j.hand_over(&mut rng, 300_000, 100 * MS, false),
+            300_000 + 99 * MS
+        );
         // Less than a millisecond left: no sleep at all.
-        assert_eq!(j.hand_over(&mut rng, 99_500_000, 100 * MS), 99_500_000);
+        assert_eq!(
+            j.hand_over(&mut rng, 99_500_000, 100 * MS, false),
+            99_500_000
+        );
         // Already due.
-        assert_eq!(j.hand_over(&mut rng, 120 * MS, 100 * MS), 120 * MS);
+        assert_eq!(j.hand_over(&mut rng, 120 * MS, 100 * MS, false), 120 * MS);
+        // A busy consumer finds a due message at once, even with jitter.
+        let m = Jitter::Maelstrom;
+        assert_eq!(m.hand_over(&mut rng, 120 * MS, 100 * MS, false), 120 * MS);
     }
 
     #[test]
     fn maelstrom_jitter_matches_the_measured_spread() {
         let mut rng = Rng::new(7);
         let mut delays: Vec<f64> = (0..20_000)
-            .map(|_| Jitter::Maelstrom.hand_over(&mut rng, 0, 100 * MS) as f64 / MS as f64)
+            .map(|_| Jitter::Maelstrom.hand_over(&mut rng, 0, 100 * MS, true) as f64 / MS as f64)
             .collect();
         delays.sort_by(f64::total_cmp);
         let q = |p: f64| delays[(p * delays.len() as f64) as usize];

@@ -185,7 +185,8 @@ impl Network {
             msg: msg.clone(),
         }));
         if self.consumers[idx].current.is_none() {
-            self.take_next(idx, now);
+            // The consumer was blocked on its empty queue.
+            self.take_next(idx, now, true);
         }
         Ok(msg)
     }
@@ -203,20 +204,24 @@ impl Network {
                     let kind = consumer.kind;
                     self.deliver(at, kind, q.msg);
                 }
-                self.take_next(idx, now);
+                self.take_next(idx, now, false);
             }
         }
     }
 
     /// The consumer takes queue heads: drops partitioned ones, delivers those
     /// it can hand over at once, and sleeps on the first it cannot.
-    fn take_next(&mut self, idx: usize, now: u64) {
+    fn take_next(&mut self, idx: usize, now: u64, idle: bool) {
+        let mut idle = idle;
         while let Some(Reverse(q)) = self.consumers[idx].queue.pop() {
             if self.is_cut(&q.msg.src, &q.msg.dest) {
                 continue;
             }
             let kind = self.consumers[idx].kind;
-            let due = self.jitter.hand_over(&mut self.jitter_rng, now, q.deadline);
+            let due = self
+                .jitter
+                .hand_over(&mut self.jitter_rng, now, q.deadline, idle);
+            idle = false;
             if due <= now {
                 self.deliver(now, kind, q.msg);
                 continue;
