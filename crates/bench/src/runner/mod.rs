@@ -363,9 +363,9 @@ impl Runner {
             self.first_op_at.get_or_insert(now);
             self.invoke(now, w, op);
             self.thread_dispatched();
-            let gap = self.rng.unit() * 2.0 * SEC as f64 / self.opts.rate;
-            let wake = self.opts.jitter.wake_up(&mut self.rng);
-            self.next_op_at = now.saturating_add(gap as u64).saturating_add(wake);
+            let gap = (self.rng.unit() * 2.0 * SEC as f64 / self.opts.rate) as u64;
+            let late = self.opts.jitter.interpreter_lateness(&mut self.rng, gap);
+            self.next_op_at = now.saturating_add(gap).saturating_add(late);
         }
     }
 
