@@ -166,7 +166,7 @@ fn ids_past_64_bits_stay_exact_through_the_bench() {
     let make = glomers_bench::sim::registry::for_bin(&sim.bin).expect("registered");
     let simulated = glomers_bench::sim::run_sim(&sim, &|_, seed| make(seed)).expect("runs");
     for out in [run(&o), simulated] {
-        assert_eq!(out.exit_code(), 0, "{:#}", out.results);
+        assert_eq!(out.exit_code(), 0, "{:?} {:#}", out.error, out.results);
         let w = &out.results["workload"];
         assert_eq!(w["duplicated-count"], 0);
         assert!(w["acknowledged-count"].as_u64().unwrap_or(0) > 100, "{w}");

@@ -1339,8 +1339,9 @@ fn next_deadline_reports_the_earliest_live_deadline() {
     assert_eq!(h.node().events[1..], ["ok ask_ok from n2", "after"]);
 }
 
-#[test]
-fn timers_and_rpcs_interleave_in_deadline_order() {
+/// Arms at 0: timer `a` at 30 ms, an RPC timing out at 20 ms, and timer `b`
+/// at 10 ms which arms `c` 5 ms after it fires.
+fn armed_timers_and_rpc() -> Harness {
     let mut h = Harness::started();
     h.run(0, |_, ctx| {
         ctx.after(ms(30), |node, ctx| {
@@ -1356,6 +1357,12 @@ fn timers_and_rpcs_interleave_in_deadline_order() {
             });
         });
     });
+    h
+}
+
+#[test]
+fn timers_and_rpcs_interleave_in_deadline_order() {
+    let mut h = armed_timers_and_rpc();
     // On time, each fires at its deadline.
     h.tick(10);
     h.tick(15);
@@ -1369,21 +1376,7 @@ fn timers_and_rpcs_interleave_in_deadline_order() {
 
 #[test]
 fn a_late_pass_fires_what_was_due_in_deadline_order_at_the_current_time() {
-    let mut h = Harness::started();
-    h.run(0, |_, ctx| {
-        ctx.after(ms(30), |node, ctx| {
-            node.events.push(format!("a {:?}", ctx.now()))
-        });
-        ctx.rpc("n2", json!({"type": "ask"}), ms(20), |node, ctx, _| {
-            node.events.push(format!("rpc {:?}", ctx.now()));
-        });
-        ctx.after(ms(10), |node, ctx| {
-            node.events.push(format!("b {:?}", ctx.now()));
-            ctx.after(ms(5), |node, ctx| {
-                node.events.push(format!("c {:?}", ctx.now()))
-            });
-        });
-    });
+    let mut h = armed_timers_and_rpc();
     // `c` is armed during the pass at 100 ms, so it is due at 105 ms.
     h.tick(100);
     assert_eq!(h.node().events[1..], ["b 100ms", "rpc 100ms", "a 100ms"]);

@@ -186,8 +186,12 @@ impl Runner {
                     }
                 };
                 self.complete(now, w, completion);
-                if self.phase == Phase::Final {
-                    self.continue_final(now);
+                // Phases move on the moment their last op completes: no
+                // later wake-up may be coming to do it.
+                match self.phase {
+                    Phase::Drain => self.tick_drain(now),
+                    Phase::Final => self.continue_final(now),
+                    _ => {}
                 }
             }
         }
