@@ -86,6 +86,8 @@ pub struct Runner {
     main_end: u64,
     /// When the stagger schedules the next operation.
     next_op_at: u64,
+    /// The scheduled operation found every worker busy and waits for one.
+    op_waiting: bool,
     /// Jepsen's rotating thread index (over the workers and the nemesis).
     next_thread: usize,
     nemesis: Option<Nemesis>,
@@ -143,6 +145,7 @@ impl Runner {
             phase_until: 0,
             main_end: 0,
             next_op_at: 0,
+            op_waiting: false,
             next_thread: 0,
             nemesis: None,
             to_nodes: Vec::new(),
@@ -351,21 +354,30 @@ impl Runner {
             return;
         }
         // Jepsen's `stagger` and interpreter: the next op is due a gap
-        // uniform in [0, 2/rate) after this one actually went out, and the
+        // uniform in [0, 2/rate) after this one went out, and the
         // interpreter thread wakes for it a little late (`--jitter`). An op
-        // due while every worker is busy goes out when one frees: a backlog
-        // is never caught up in a burst.
+        // due while every worker is busy goes out when one frees, and the
+        // next is drawn from then: a backlog is never caught up in a burst.
+        // An op that found a free worker went out, as far as Jepsen's
+        // schedule is concerned, when it was due: our own loop's lateness in
+        // real time is not Jepsen's and must not add to the modelled one.
         while self.next_op_at <= now {
             let Some(w) = self.free_worker() else {
+                self.op_waiting = true;
                 break;
             };
             let op = self.workload.next_op(&mut self.rng, w);
             self.first_op_at.get_or_insert(now);
             self.invoke(now, w, op);
             self.thread_dispatched();
+            let went_out = if std::mem::take(&mut self.op_waiting) {
+                now
+            } else {
+                self.next_op_at
+            };
             let gap = (self.rng.unit() * 2.0 * SEC as f64 / self.opts.rate) as u64;
             let late = self.opts.jitter.interpreter_lateness(&mut self.rng, gap);
-            self.next_op_at = now.saturating_add(gap).saturating_add(late);
+            self.next_op_at = went_out.saturating_add(gap).saturating_add(late);
         }
     }
 
