@@ -2,6 +2,7 @@
 //! `exceptions`, `perf` — and the composition of all results into the
 //! top-level verdict, exactly as Maelstrom's results.edn is built.
 
+pub mod graph;
 pub mod set_full;
 
 use crate::history::{History, Op, OpType};
