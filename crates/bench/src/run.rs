@@ -24,20 +24,9 @@ const EVENT_BATCH: usize = 1024;
 /// How often the loop looks for nodes that exited, at the least.
 const EXIT_POLL: Duration = Duration::from_millis(50);
 
-/// The longest a run may take: init, the main phase, draining in-flight
-/// requests, recovery, final operations, plus a grace period. Past it the
-/// bench stops waiting, kills the nodes and says so.
-pub fn time_budget(opts: &TestOptions) -> u64 {
-    const SEC: u64 = 1_000_000_000;
-    let grace = 60 * SEC;
-    let phases = opts.time_limit_s.saturating_mul(SEC)
-        + (opts.recovery_s * SEC as f64) as u64
-        // Init, setup and the longest client timeout of each drain.
-        + 10 * SEC
-        + 5 * SEC
-        + 2 * opts.latency.mean_ms.saturating_mul(10_000_000).max(5 * SEC);
-    phases.saturating_add(grace)
-}
+/// Past the longest a healthy run can take (`Runner::longest_run`), the
+/// bench waits this much more, then stops, kills the nodes and says so.
+const GRACE: Duration = Duration::from_secs(60);
 
 /// What a finished run produced.
 #[derive(Debug)]
@@ -116,7 +105,7 @@ impl<'a> Session<'a> {
     /// `failure` is an error that ends the run without a verdict.
     pub fn finish(mut self, failure: Option<String>) -> Result<Outcome, String> {
         self.pump_log();
-        if let Err(e) = self.runner.network_mut().journal_mut().flush() {
+        if let Err(e) = self.runner.flush_journal() {
             self.note(format!("WARNING: {e}"));
         }
         let failure = failure.or_else(|| self.runner.abort_reason().map(str::to_string));
@@ -159,7 +148,11 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
     let mut session = Session::prepare(opts, "processes")?;
     let (mut procs, events) = spawn_all(opts, &session.dir.join("node-logs"))?;
     let now = || started.elapsed().as_nanos() as u64;
-    let hard_stop = now().saturating_add(time_budget(opts));
+    let budget = session
+        .runner
+        .longest_run()
+        .saturating_add(GRACE.as_nanos() as u64);
+    let hard_stop = now().saturating_add(budget);
     let runner = &mut session.runner;
     runner.start(now());
     let mut stdout_closed = vec![false; procs.len()];
@@ -180,7 +173,7 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
         if now() >= hard_stop {
             runner.abort_with(format!(
                 "the run did not end within {:.0} s (time limit, recovery and a grace period): the bench gave up waiting and killed the nodes",
-                time_budget(opts) as f64 / 1e9
+                budget as f64 / 1e9
             ));
             continue;
         }

@@ -9,21 +9,27 @@ mod common;
 use common::{bin, console, options, run};
 use std::time::{Duration, Instant};
 
+/// A script standing in for a node binary.
+fn script(name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("glomers-scripts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
 /// A shell wrapper that starts `sleep` in the background (inheriting stdout
 /// and stderr, as a daemon started by a careless wrapper does), writes its
 /// pid to `pidfile`, then becomes the echo node.
-fn wrapper(dir: &std::path::Path, pidfile: &std::path::Path) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let path = dir.join("wrapper.sh");
-    let script = format!(
-        "#!/bin/sh\nsleep 600 &\necho $! >> '{}'\nexec '{}'\n",
+fn wrapper(pidfile: &std::path::Path) -> std::path::PathBuf {
+    let body = format!(
+        "sleep 600 &\necho $! >> '{}'\nexec '{}'",
         pidfile.display(),
         bin("echo").display()
     );
-    std::fs::create_dir_all(dir).expect("temp dir");
-    std::fs::write(&path, script).expect("script");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    path
+    script("wrapper.sh", &body)
 }
 
 fn alive(pid: &str) -> bool {
@@ -35,10 +41,11 @@ fn alive(pid: &str) -> bool {
 #[test]
 fn a_child_that_inherits_stdout_does_not_hang_the_bench_and_is_killed() {
     let dir = std::env::temp_dir().join(format!("glomers-wrapper-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
     let pidfile = dir.join("pids");
     let _ = std::fs::remove_file(&pidfile);
     let mut o = options("echo", "echo", 2);
-    o.bin = wrapper(&dir, &pidfile);
+    o.bin = wrapper(&pidfile);
     let started = Instant::now();
     let out = run(&o);
     assert!(started.elapsed() < Duration::from_secs(60), "the run ended");
@@ -132,17 +139,6 @@ fn once_every_node_has_exited_the_driver_waits_without_spinning() {
         cpu < wall / 4,
         "the driver used {cpu:?} of CPU in {wall:?} of wall time"
     );
-}
-
-/// A script standing in for a node binary.
-fn script(name: &str, body: &str) -> std::path::PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = std::env::temp_dir().join(format!("glomers-scripts-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("script");
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    path
 }
 
 #[test]

@@ -34,6 +34,14 @@ pub enum Jitter {
 }
 
 impl Jitter {
+    /// The flag value naming this model (`--jitter NAME`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Jitter::Maelstrom => "maelstrom",
+            Jitter::None => "none",
+        }
+    }
+
     /// One thread wake-up delay, in nanoseconds: usually ~0.15 ms, and one
     /// time in ten a longer stall (scheduling, GC) of ~1.3 ms on average.
     pub fn wake_up(self, rng: &mut Rng) -> u64 {

@@ -67,8 +67,7 @@ impl NetMessage {
 /// message text.
 pub fn raw_body(body: &Map<String, Value>) -> Box<RawValue> {
     // A map of JSON values always serializes.
-    serde_json::value::to_raw_value(body)
-        .unwrap_or_else(|_| RawValue::from_string("{}".into()).unwrap_or_default())
+    serde_json::value::to_raw_value(body).unwrap_or_default()
 }
 
 /// Maelstrom's rule: a network id names a client iff it starts with `c`

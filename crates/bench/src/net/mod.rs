@@ -211,8 +211,7 @@ impl Network {
 
     /// The consumer takes queue heads: drops partitioned ones, delivers those
     /// it can hand over at once, and sleeps on the first it cannot.
-    fn take_next(&mut self, idx: usize, now: u64, idle: bool) {
-        let mut idle = idle;
+    fn take_next(&mut self, idx: usize, now: u64, mut idle: bool) {
         while let Some(Reverse(q)) = self.consumers[idx].queue.pop() {
             if self.is_cut(&q.msg.src, &q.msg.dest) {
                 continue;

@@ -106,7 +106,7 @@ pub fn write_run(
         "rate": opts.rate,
         "concurrency": opts.concurrency,
         "latency": opts.latency.mean_ms,
-        "jitter": format!("{:?}", opts.jitter).to_lowercase(),
+        "jitter": opts.jitter.name(),
         "nemesis": if opts.nemesis_partition { json!(["partition"]) } else { json!([]) },
         "nemesis-interval": opts.nemesis_interval_s,
         "topology": opts.topology,
@@ -179,7 +179,7 @@ pub fn replay_command(opts: &TestOptions) -> String {
         );
     }
     if opts.jitter != Jitter::default() {
-        arg("--jitter", "none".into());
+        arg("--jitter", opts.jitter.name().into());
     }
     if opts.nemesis_partition {
         arg("--nemesis", "partition".into());

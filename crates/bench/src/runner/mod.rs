@@ -190,10 +190,6 @@ impl Runner {
         &self.net
     }
 
-    pub fn network_mut(&mut self) -> &mut Network {
-        &mut self.net
-    }
-
     /// Streams the message journal to `path` as the run goes.
     pub fn journal_to(&mut self, path: &std::path::Path) -> Result<(), String> {
         let file = std::fs::File::create(path)
@@ -201,6 +197,28 @@ impl Runner {
         let sink = std::io::BufWriter::with_capacity(1 << 16, file);
         self.net.journal_mut().write_to(Box::new(sink));
         Ok(())
+    }
+
+    /// Flushes the streamed journal; an error says why the file is incomplete.
+    pub fn flush_journal(&mut self) -> Result<(), String> {
+        self.net.journal_mut().flush()
+    }
+
+    /// The longest a healthy run can take, whatever its nodes do: init and
+    /// setup timeouts, the main phase, a client timeout to drain, and for
+    /// workloads with a final phase the recovery plus a client timeout for
+    /// the final operation (one per worker, all at once).
+    pub fn longest_run(&self) -> u64 {
+        let timeout = self.workload.rpc_timeout_ms(&self.opts).saturating_mul(MS);
+        let main = self.opts.time_limit_s.saturating_mul(SEC);
+        let last = if self.workload.has_final_phase() {
+            ((self.opts.recovery_s * SEC as f64) as u64).saturating_add(timeout)
+        } else {
+            0
+        };
+        [INIT_TIMEOUT, SETUP_TIMEOUT, main, timeout, last]
+            .into_iter()
+            .fold(0, u64::saturating_add)
     }
 
     /// Set when the run cannot go on (setup failed); Maelstrom exits 255.
@@ -549,6 +567,28 @@ mod tests {
             r.tick(now);
         }
         r.history().clone()
+    }
+
+    /// Jepsen 0.3.7's context: with every worker free, ops rotate through
+    /// the workers, and worker 0 also takes the nemesis thread's turn.
+    #[test]
+    fn ops_rotate_through_workers_as_jepsen_hands_them_out() {
+        let mut o = TestOptions::new("echo", "x", 4);
+        o.rate = 50.0;
+        o.time_limit_s = 2;
+        let h = echo_run(o, 0);
+        let processes: Vec<crate::history::Process> = h
+            .ops()
+            .iter()
+            .filter(|op| op.typ == crate::history::OpType::Invoke)
+            .take(15)
+            .map(|op| op.process)
+            .collect();
+        let expected: Vec<crate::history::Process> = [0, 1, 2, 3, 0, 0, 1, 2, 3, 0, 0, 1, 2, 3, 0]
+            .into_iter()
+            .map(crate::history::Process::Client)
+            .collect();
+        assert_eq!(processes, expected);
     }
 
     #[test]
