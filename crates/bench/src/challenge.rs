@@ -113,6 +113,30 @@ fn unique_ids(o: &mut TestOptions) {
     o.nemesis_partition = true;
 }
 
+/// 5a–5c: one or two nodes, two workers per node, 20 s at rate 1000.
+fn kafka(o: &mut TestOptions, nodes: usize) {
+    *o = TestOptions::new("kafka", o.bin.clone(), nodes);
+    o.concurrency = 2 * nodes;
+    o.time_limit_s = 20;
+    o.rate = 1000.0;
+}
+
+fn kafka_5a(o: &mut TestOptions) {
+    kafka(o, 1);
+}
+
+fn kafka_5b(o: &mut TestOptions) {
+    kafka(o, 2);
+}
+
+const LAG: &[&str] = &["workload", "worst-realtime-lag", "lag"];
+const KAFKA_FIGURES: &[(&str, &[&str])] = &[
+    ("ok ops", &["stats", "ok-count"]),
+    ("error types", &["workload", "error-types"]),
+    ("worst lag s", LAG),
+    ("msgs/op", SERVER_MSGS),
+];
+
 pub const CHALLENGES: &[Challenge] = &[
     Challenge {
         id: "1",
@@ -202,6 +226,50 @@ pub const CHALLENGES: &[Challenge] = &[
         figures: &[
             ("final reads", &["workload", "final-reads"]),
             ("acceptable", &["workload", "acceptable"]),
+        ],
+    },
+    Challenge {
+        id: "5a",
+        title: "Single-Node Kafka-Style Log",
+        bin: "kafka-single",
+        configure: kafka_5a,
+        targets: &[],
+        node_env: &[],
+        figures: KAFKA_FIGURES,
+    },
+    Challenge {
+        id: "5b",
+        title: "Multi-Node Kafka-Style Log",
+        bin: "kafka-lin-kv",
+        configure: kafka_5b,
+        targets: &[],
+        node_env: &[],
+        figures: KAFKA_FIGURES,
+    },
+    Challenge {
+        id: "5c",
+        title: "Efficient Kafka-Style Log",
+        bin: "kafka",
+        configure: kafka_5b,
+        // The challenge sets no number; these are our own goals.
+        targets: &[
+            Target {
+                label: "msgs/op",
+                path: SERVER_MSGS,
+                below: None,
+                goal: Some(0.1),
+            },
+            Target {
+                label: "worst lag s",
+                path: LAG,
+                below: None,
+                goal: Some(1.0),
+            },
+        ],
+        node_env: &[],
+        figures: &[
+            ("ok ops", &["stats", "ok-count"]),
+            ("error types", &["workload", "error-types"]),
         ],
     },
 ];

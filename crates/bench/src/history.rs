@@ -2,9 +2,10 @@
 //! `invoke` and one completion (`ok`, `fail` or `info`); nemesis operations
 //! use the process `nemesis`. Checkers read only this.
 
+use crate::workloads::OpSpec;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -42,6 +43,9 @@ pub struct Op {
     pub error: Option<Value>,
     pub exception: Option<String>,
     pub is_final: bool,
+    /// Workload-specific fields Jepsen's op map carries beside the usual
+    /// ones (kafka's `seek-to-beginning?`, `poll-ms`), kept on completion.
+    pub extra: Map<String, Value>,
 }
 
 impl Op {
@@ -70,6 +74,9 @@ impl Serialize for Op {
         }
         if self.is_final {
             m.serialize_entry("final?", &true)?;
+        }
+        for (k, v) in &self.extra {
+            m.serialize_entry(k, v)?;
         }
         m.end()
     }
@@ -119,22 +126,38 @@ impl History {
             error: None,
             exception: None,
             is_final,
+            extra: Map::new(),
         })
     }
 
-    /// Records the completion of the invocation at `invoke_index`.
+    /// Records a workload operation's invocation, extra fields included.
+    pub fn invoke_op(&mut self, time: u64, process: Process, op: &OpSpec) -> usize {
+        let index = self.invoke(time, process, op.f, op.value.clone(), op.is_final);
+        self.ops[index].extra = op.extra.clone();
+        index
+    }
+
+    /// Records the completion of the invocation at `invoke_index`. As in
+    /// Jepsen, a completion is its invocation with a type added: a failed or
+    /// indeterminate one keeps the invocation's value.
     pub fn complete(&mut self, time: u64, invoke_index: usize, c: Completion) -> usize {
         let invoke = &self.ops[invoke_index];
+        let value = if c.typ != OpType::Ok && c.value.is_null() {
+            invoke.value.clone()
+        } else {
+            c.value
+        };
         let op = Op {
             index: 0,
             time,
             typ: c.typ,
             process: invoke.process,
             f: invoke.f.clone(),
-            value: c.value,
+            value,
             error: c.error,
             exception: c.exception,
             is_final: invoke.is_final,
+            extra: invoke.extra.clone(),
         };
         self.push(op)
     }
@@ -203,6 +226,7 @@ pub mod build {
                 error: None,
                 exception: None,
                 is_final: false,
+                extra: Map::new(),
             });
         }
         h

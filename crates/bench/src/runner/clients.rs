@@ -8,7 +8,7 @@ use crate::client::{self, Schema};
 use crate::history::{Completion, OpType, Process};
 use crate::net::journal::{raw_body, NetMessage};
 use crate::net::Kind;
-use crate::workloads::OpSpec;
+use crate::workloads::{OpSpec, Outcome, Step};
 use serde_json::{json, Map, Value};
 
 /// Who is waiting on a client's outstanding request.
@@ -95,15 +95,42 @@ impl Runner {
                 c
             }
         };
-        let process = Process::Client(self.workers[w].process);
-        let invoke_index = self
-            .history
-            .invoke(now, process, op.f, op.value.clone(), op.is_final);
-        let body = self.workload.request(&op);
-        let deadline = now + self.workload.rpc_timeout_ms(&self.opts) * MS;
-        let node = self.workers[w].node;
-        self.workers[w].inflight = Some(InFlight { op, invoke_index });
-        self.request(now, &client, node, body, Owner::Worker(w), deadline);
+        let process = self.workers[w].process;
+        let invoke_index = self.history.invoke_op(now, Process::Client(process), &op);
+        let step = self.workload.begin(process, &op);
+        self.workers[w].inflight = Some(InFlight {
+            op,
+            invoke_index,
+            rpc: None,
+        });
+        self.take_step(now, w, client, step);
+    }
+
+    /// Sends the operation's next request, or completes it.
+    fn take_step(&mut self, now: u64, w: usize, client: String, step: Step) {
+        match step {
+            Step::Rpc(body, rpc) => {
+                if let Some(inflight) = self.workers[w].inflight.as_mut() {
+                    inflight.rpc = Some(rpc);
+                }
+                let deadline = now + self.workload.rpc_timeout_ms(&self.opts) * MS;
+                let node = self.workers[w].node;
+                self.request(now, &client, node, body, Owner::Worker(w), deadline);
+            }
+            Step::Complete(completion) => self.complete(now, w, completion),
+        }
+    }
+
+    /// The worker's request ended (`outcome`): its workload says what next.
+    fn continue_op(&mut self, now: u64, w: usize, client: String, outcome: Outcome) {
+        let Some(inflight) = &self.workers[w].inflight else {
+            return;
+        };
+        let op = inflight.op.clone();
+        let step = self
+            .workload
+            .on_reply(self.workers[w].process, &op, outcome);
+        self.take_step(now, w, client, step);
     }
 
     pub(super) fn complete(&mut self, now: u64, w: usize, completion: Completion) {
@@ -173,19 +200,18 @@ impl Runner {
                 }
             }
             Owner::Worker(w) => {
-                let Some(inflight) = &self.workers[w].inflight else {
+                let Some(rpc) = self.workers[w].inflight.as_ref().and_then(|f| f.rpc) else {
                     return;
                 };
-                let rpc = self.workload.rpc(inflight.op.f);
-                let completion = if is_error {
-                    client::error_completion(rpc.errors, &body)
+                let outcome = if is_error {
+                    Err(client::error_completion(rpc.errors, &body))
                 } else {
                     match rpc.response.validate(&body) {
-                        Ok(()) => client::ok(self.workload.ok_value(&inflight.op, &body)),
-                        Err(problem) => client::malformed_completion(rpc.errors, problem),
+                        Ok(()) => Ok(&body),
+                        Err(problem) => Err(client::malformed_completion(rpc.errors, problem)),
                     }
                 };
-                self.complete(now, w, completion);
+                self.continue_op(now, w, msg.dest.clone(), outcome);
                 // Phases move on the moment their last op completes: no
                 // later wake-up may be coming to do it.
                 match self.phase {
@@ -244,11 +270,13 @@ impl Runner {
                     let policy = self.workers[w]
                         .inflight
                         .as_ref()
-                        .map(|f| self.workload.rpc(f.op.f).errors);
+                        .and_then(|f| f.rpc)
+                        .map(|rpc| rpc.errors);
                     if let Some(policy) = policy {
                         let node = self.workers[w].node;
                         self.nodes[node].timeouts += 1;
-                        self.complete(now, w, client::timeout_completion(policy));
+                        let timed_out = client::timeout_completion(policy);
+                        self.continue_op(now, w, id, Err(timed_out));
                     }
                 }
             }

@@ -43,6 +43,8 @@ pub enum Phase {
 struct InFlight {
     op: OpSpec,
     invoke_index: usize,
+    /// The request in flight, if the operation is waiting on one.
+    rpc: Option<crate::workloads::RpcSpec>,
 }
 
 #[derive(Debug)]
@@ -54,6 +56,13 @@ struct Worker {
     stale_client: Option<String>,
     inflight: Option<InFlight>,
     final_ops: VecDeque<OpSpec>,
+    /// A final operation scheduled for later: when it is due, and the op.
+    final_pending: Option<(u64, OpSpec)>,
+    /// When this worker's last final operation was due (spacing is measured
+    /// from one to the next, as Jepsen's stagger does).
+    final_last_due: u64,
+    /// The workload has no more final operations for this worker.
+    final_done: bool,
 }
 
 #[derive(Debug, Default)]
@@ -84,6 +93,10 @@ pub struct Runner {
     phase: Phase,
     phase_until: u64,
     main_end: u64,
+    /// The final phase issues no operation due at or after this time.
+    final_cutoff: Option<u64>,
+    /// The cutoff came: no more final operations, for any worker.
+    final_closed: bool,
     /// When the stagger schedules the next operation.
     next_op_at: u64,
     /// The scheduled operation found every worker busy and waits for one.
@@ -127,6 +140,9 @@ impl Runner {
                 stale_client: None,
                 inflight: None,
                 final_ops: VecDeque::new(),
+                final_pending: None,
+                final_last_due: 0,
+                final_done: false,
             })
             .collect();
         Self {
@@ -144,6 +160,8 @@ impl Runner {
             phase: Phase::Init,
             phase_until: 0,
             main_end: 0,
+            final_cutoff: None,
+            final_closed: false,
             next_op_at: 0,
             op_waiting: false,
             next_thread: 0,
@@ -212,7 +230,14 @@ impl Runner {
         let timeout = self.workload.rpc_timeout_ms(&self.opts).saturating_mul(MS);
         let main = self.opts.time_limit_s.saturating_mul(SEC);
         let last = if self.workload.has_final_phase() {
-            ((self.opts.recovery_s * SEC as f64) as u64).saturating_add(timeout)
+            let recovery = (self.opts.recovery_s * SEC as f64) as u64;
+            // A capped final phase may start an op just before its cutoff,
+            // and an op may chain two requests (kafka's poll and commit).
+            let issuing = match self.workload.final_phase_limit() {
+                Some(limit) => limit.saturating_add(timeout),
+                None => 0,
+            };
+            recovery.saturating_add(issuing).saturating_add(timeout)
         } else {
             0
         };
@@ -305,6 +330,16 @@ impl Runner {
                 }
             }
             Phase::Recovery => consider(self.phase_until),
+            Phase::Final => {
+                if let Some(cutoff) = self.final_cutoff.filter(|_| !self.final_closed) {
+                    consider(cutoff);
+                }
+                for w in &self.workers {
+                    if let Some((due, _)) = &w.final_pending {
+                        consider(*due);
+                    }
+                }
+            }
             _ => {}
         }
         at
@@ -384,7 +419,7 @@ impl Runner {
                 self.op_waiting = true;
                 break;
             };
-            let op = self.workload.next_op(&mut self.rng, w);
+            let op = self.workload.next_op(&mut self.rng, w, now);
             self.first_op_at.get_or_insert(now);
             self.invoke(now, w, op);
             self.thread_dispatched();
@@ -438,26 +473,74 @@ impl Runner {
 
     fn begin_final(&mut self, now: u64) {
         self.phase = Phase::Final;
+        self.final_cutoff = self
+            .workload
+            .final_phase_limit()
+            .map(|limit| now.saturating_add(limit));
         for w in 0..self.workers.len() {
             self.workers[w].final_ops = self.workload.final_ops(w).into();
+            self.workers[w].final_last_due = now;
         }
         self.continue_final(now);
     }
 
+    /// Hands every free worker its next final operation when it is due. As
+    /// in Jepsen's `time-limit`, the first operation due at or after the
+    /// cutoff ends the phase for every worker; operations in flight finish.
     fn continue_final(&mut self, now: u64) {
+        if self.final_cutoff.is_some_and(|c| now >= c) {
+            self.final_closed = true;
+        }
         for w in 0..self.workers.len() {
-            if self.workers[w].inflight.is_none() {
-                if let Some(op) = self.workers[w].final_ops.pop_front() {
-                    self.invoke(now, w, op);
-                }
+            if self.final_closed || self.workers[w].inflight.is_some() {
+                continue;
+            }
+            let Some((due, op)) = self.next_final_op(now, w) else {
+                continue;
+            };
+            if self.final_cutoff.is_some_and(|c| due >= c) {
+                self.final_closed = true;
+                break;
+            }
+            if due <= now {
+                self.workers[w].final_last_due = due;
+                self.invoke(now, w, op);
+            } else {
+                self.workers[w].final_pending = Some((due, op));
             }
         }
-        if self
-            .workers
-            .iter()
-            .all(|w| w.inflight.is_none() && w.final_ops.is_empty())
-        {
+        let finished = |w: &Worker| {
+            w.inflight.is_none()
+                && (self.final_closed
+                    || (w.final_done && w.final_pending.is_none() && w.final_ops.is_empty()))
+        };
+        if self.workers.iter().all(finished) {
             self.phase = Phase::Done;
+        }
+    }
+
+    /// The worker's next final operation and when it is due: one scheduled
+    /// earlier, else its queue's next, else whatever the workload adds.
+    fn next_final_op(&mut self, now: u64, w: usize) -> Option<(u64, OpSpec)> {
+        let worker = &mut self.workers[w];
+        if let Some(pending) = worker.final_pending.take() {
+            return Some(pending);
+        }
+        if let Some(op) = worker.final_ops.pop_front() {
+            return Some((now, op));
+        }
+        if worker.final_done {
+            return None;
+        }
+        match self.workload.more_final_ops(&mut self.rng, w) {
+            Some((op, gap)) => {
+                let due = now.max(self.workers[w].final_last_due.saturating_add(gap));
+                Some((due, op))
+            }
+            None => {
+                self.workers[w].final_done = true;
+                None
+            }
         }
     }
 

@@ -30,7 +30,7 @@ impl Workload for Counter {
         true
     }
 
-    fn next_op(&mut self, rng: &mut Rng, _worker: usize) -> OpSpec {
+    fn next_op(&mut self, rng: &mut Rng, _worker: usize, _now: u64) -> OpSpec {
         loop {
             if rng.below(2) == 0 {
                 return OpSpec::new("read", Value::Null);
@@ -178,6 +178,7 @@ mod tests {
             error: None,
             exception: None,
             is_final: true,
+            extra: Map::new(),
         });
         h.push(Op {
             index: 0,
@@ -189,6 +190,7 @@ mod tests {
             error: None,
             exception: None,
             is_final: true,
+            extra: Map::new(),
         });
     }
 

@@ -5,11 +5,13 @@
 pub mod broadcast;
 pub mod counter;
 pub mod echo;
+pub mod kafka;
+pub mod keys;
 pub mod topology;
 pub mod unique_ids;
 
-use crate::client::{ErrorPolicy, Schema};
-use crate::history::History;
+use crate::client::{self, ErrorPolicy, Schema};
+use crate::history::{Completion, History};
 use crate::opts::TestOptions;
 use crate::rng::Rng;
 use serde_json::{Map, Value};
@@ -20,6 +22,8 @@ pub struct OpSpec {
     pub f: &'static str,
     pub value: Value,
     pub is_final: bool,
+    /// Extra fields of Jepsen's op map (see [`crate::history::Op::extra`]).
+    pub extra: Map<String, Value>,
 }
 
 impl OpSpec {
@@ -28,7 +32,14 @@ impl OpSpec {
             f,
             value,
             is_final: false,
+            extra: Map::new(),
         }
+    }
+
+    /// The same operation with an extra field.
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        self.extra.insert(key.into(), value);
+        self
     }
 }
 
@@ -38,6 +49,22 @@ pub struct RpcSpec {
     pub response: Schema,
     pub errors: ErrorPolicy,
 }
+
+/// What a worker's client does next within one operation: most operations
+/// are one request and its reply, but a client may chain requests (kafka's
+/// poll commits what it read) or complete without any (kafka's crash).
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Send this request (without `msg_id`) and wait for its reply.
+    Rpc(Map<String, Value>, RpcSpec),
+    /// The operation is over.
+    Complete(Completion),
+}
+
+/// How the request in flight ended: a reply that met its schema, or the
+/// completion Maelstrom's client records for an error, timeout or
+/// malformed reply.
+pub type Outcome<'a> = Result<&'a Map<String, Value>, Completion>;
 
 pub trait Workload {
     /// Whether a client survives an indeterminate result (else it is replaced
@@ -61,21 +88,52 @@ pub trait Workload {
         false
     }
 
-    /// The next main-phase operation, for `worker`.
-    fn next_op(&mut self, rng: &mut Rng, worker: usize) -> OpSpec;
+    /// The next main-phase operation, for `worker`, due at `now` (ns).
+    fn next_op(&mut self, rng: &mut Rng, worker: usize, now: u64) -> OpSpec;
 
     /// The final-phase operations of one worker.
     fn final_ops(&mut self, _worker: usize) -> Vec<OpSpec> {
         Vec::new()
     }
 
-    /// The request body (without `msg_id`) for an operation.
-    fn request(&self, op: &OpSpec) -> Map<String, Value>;
+    /// Once `worker`'s final operations are done: another one and how long
+    /// after the last one completed it is due, or `None` when the worker is
+    /// finished (kafka polls until it has caught up).
+    fn more_final_ops(&mut self, _rng: &mut Rng, _worker: usize) -> Option<(OpSpec, u64)> {
+        None
+    }
 
+    /// How long the final phase may issue operations, in nanoseconds.
+    fn final_phase_limit(&self) -> Option<u64> {
+        None
+    }
+
+    /// The client of `process` starts `op`. By default: one request.
+    fn begin(&mut self, _process: u64, op: &OpSpec) -> Step {
+        Step::Rpc(self.request(op), self.rpc(op.f))
+    }
+
+    /// The request in flight for `op` ended with `outcome`. By default the
+    /// operation completes with [`Workload::ok_value`] or the failure.
+    fn on_reply(&mut self, _process: u64, op: &OpSpec, outcome: Outcome) -> Step {
+        Step::Complete(match outcome {
+            Ok(reply) => client::ok(self.ok_value(op, reply)),
+            Err(failed) => failed,
+        })
+    }
+
+    /// The request body (without `msg_id`) for a one-request operation.
+    fn request(&self, _op: &OpSpec) -> Map<String, Value> {
+        Map::new()
+    }
+
+    /// The schema and error policy of a one-request operation.
     fn rpc(&self, f: &str) -> RpcSpec;
 
     /// The history value of a successful (schema-valid) reply.
-    fn ok_value(&self, op: &OpSpec, reply: &Map<String, Value>) -> Value;
+    fn ok_value(&self, _op: &OpSpec, reply: &Map<String, Value>) -> Value {
+        Value::Object(reply.clone())
+    }
 
     /// The workload checker's result map (with `valid?`).
     fn check(&self, history: &History, opts: &TestOptions) -> Value;
@@ -103,6 +161,7 @@ pub fn build(name: &str, opts: &TestOptions) -> Result<Box<dyn Workload>, String
         "g-counter" => Ok(Box::new(counter::Counter::grow_only())),
         "pn-counter" => Ok(Box::new(counter::Counter::pn())),
         "echo" => Ok(Box::new(echo::Echo)),
+        "kafka" => Ok(Box::new(kafka::Kafka::new(opts))),
         "unique-ids" => Ok(Box::new(unique_ids::UniqueIds)),
         other if ALL.contains(&other) => Err(format!(
             "workload {other} is a Maelstrom workload glomers does not run yet"
