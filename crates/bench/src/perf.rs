@@ -1,6 +1,7 @@
 //! `glomers bench`: measures the bench itself — time from `glomers test`
 //! start to the first client operation, and how many messages per second the
-//! core (envelope validation, routing, journal, delivery) can move.
+//! core (envelope validation, routing, journal, delivery) can move, and how
+//! fast the kafka checker analyses a long history.
 
 use crate::challenge::default_bin_dir;
 use crate::cli::BenchArgs;
@@ -55,6 +56,23 @@ pub fn main(args: BenchArgs) -> i32 {
             bytes as f64 / args.messages.max(1) as f64
         ),
         None => println!("memory: peak RSS not measurable here (/proc/self/status)"),
+    }
+    let kafka = kafka_checker();
+    match kafka.peak_growth {
+        Some(bytes) => println!(
+            "kafka checker: a 60 s × 1000 ops/s history ({} ops, {} entries) analysed in {:.0} ms, peak RSS +{:.1} MiB, valid? {} (goals ≤ 1 s, ≤ 200 MiB)",
+            kafka.ops,
+            kafka.entries,
+            kafka.seconds * 1e3,
+            bytes as f64 / MIB,
+            kafka.valid
+        ),
+        None => println!(
+            "kafka checker: a 60 s × 1000 ops/s history ({} ops) analysed in {:.0} ms, valid? {} (goal ≤ 1 s; peak RSS not measurable here)",
+            kafka.ops,
+            kafka.seconds * 1e3,
+            kafka.valid
+        ),
     }
     match large_message(30 << 20) {
         Some(times) => println!(
@@ -206,4 +224,35 @@ pub fn core_throughput(count: u64) -> CoreFigures {
         .zip(before)
         .map(|(peak, before)| peak.saturating_sub(before));
     CoreFigures { rate, peak_growth }
+}
+
+/// What the kafka checker benchmark measured.
+pub struct KafkaCheckFigures {
+    /// Client invocations and history entries.
+    pub ops: usize,
+    pub entries: usize,
+    pub seconds: f64,
+    /// Growth of the peak RSS while checking, in bytes (Linux only).
+    pub peak_growth: Option<u64>,
+    pub valid: serde_json::Value,
+}
+
+/// Checks a synthetic, valid 60 s × 1000 ops/s kafka history (Maelstrom's
+/// checker takes minutes on one this size).
+pub fn kafka_checker() -> KafkaCheckFigures {
+    let history = crate::checkers::kafka::synthetic_history(60_000, 10, 1);
+    let before = reset_peak_rss();
+    let start = Instant::now();
+    let result = crate::checkers::kafka::check(&history);
+    let seconds = start.elapsed().as_secs_f64();
+    let peak_growth = status_bytes("VmHWM:")
+        .zip(before)
+        .map(|(peak, before)| peak.saturating_sub(before));
+    KafkaCheckFigures {
+        ops: history.invocation_count() as usize,
+        entries: history.ops().len(),
+        seconds,
+        peak_growth,
+        valid: result["valid?"].clone(),
+    }
 }

@@ -5,4 +5,5 @@
 pub mod broadcast;
 pub mod counter;
 pub mod echo;
+pub mod kafka;
 pub mod unique_ids;

@@ -158,6 +158,17 @@ pub struct Step {
     pub dep: Dep,
 }
 
+/// One event of the sweep [`DepGraph::add_realtime`] makes over a history,
+/// in history order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RealtimeEvent {
+    /// An operation was invoked: `completion` is the vertex of its
+    /// completion (of any type), `ok` whether that completion is `ok`.
+    Invoke { completion: usize, ok: bool },
+    /// The operation at this vertex completed `ok`.
+    Ok(usize),
+}
+
 /// A directed graph of operations and their dependencies.
 #[derive(Debug, Default, Clone)]
 pub struct DepGraph {
@@ -199,6 +210,63 @@ impl DepGraph {
             .get(from)
             .and_then(|e| e.iter().find(|(t, _)| *t == to))
             .map_or(Deps::default(), |(_, k)| *k)
+    }
+
+    /// Adds Elle's real-time order (`elle.core/realtime-graph`): an `ok`
+    /// completion precedes every operation invoked after it, but only the
+    /// transitive reduction is linked. A sweep keeps the frontier of `ok`
+    /// completions not yet implied by a later one; an invocation links the
+    /// whole frontier to its completion, and an `ok` completion replaces in
+    /// the frontier the operations it was linked from. The frontier stays
+    /// about as large as the concurrency, so this is O(n · concurrency).
+    /// Failed and indeterminate completions are targets, never sources, as
+    /// in Elle. Returns the number of edges linked.
+    pub fn add_realtime(&mut self, events: impl IntoIterator<Item = RealtimeEvent>) -> usize {
+        let mut frontier: Vec<usize> = Vec::new();
+        // The frontier each pending ok operation was linked from.
+        let mut linked_from: HashMap<usize, Vec<usize>> = HashMap::new();
+        // Marks a snapshot's vertices (stamped with the sweep step) so that
+        // removing it from the frontier is linear.
+        let mut mark = vec![0usize; self.out.len()];
+        let mut links = 0;
+        for (step, event) in events.into_iter().enumerate() {
+            match event {
+                RealtimeEvent::Invoke { completion, ok } => {
+                    if completion >= self.out.len() {
+                        continue;
+                    }
+                    for &a in &frontier {
+                        if a != completion {
+                            self.add(a, completion, Dep::Realtime);
+                            links += 1;
+                        }
+                    }
+                    if ok && !frontier.is_empty() {
+                        linked_from.insert(completion, frontier.clone());
+                    }
+                }
+                RealtimeEvent::Ok(v) => {
+                    if v >= self.out.len() {
+                        continue;
+                    }
+                    if let Some(implied) = linked_from.remove(&v) {
+                        for &a in &implied {
+                            mark[a] = step + 1;
+                        }
+                        frontier.retain(|&a| mark[a] != step + 1);
+                    }
+                    if !frontier.contains(&v) {
+                        frontier.push(v);
+                    }
+                }
+            }
+        }
+        links
+    }
+
+    /// Whether the graph has any edge.
+    pub fn has_edges(&self) -> bool {
+        self.out.iter().any(|e| !e.is_empty())
     }
 
     /// Strongly connected components of two or more vertices (each sorted,
@@ -288,6 +356,22 @@ impl DepGraph {
             }
         }
         best
+    }
+
+    /// The shortest cycle of `shape` through `start` within `component`: one
+    /// breadth-first search, for components too large to search from every
+    /// vertex (Elle, too, returns the first cycle its search finds).
+    pub fn shortest_cycle_through(
+        &self,
+        start: usize,
+        component: &[usize],
+        shape: CycleShape,
+    ) -> Option<Vec<Step>> {
+        let inside: HashSet<usize> = component.iter().copied().collect();
+        if start >= self.out.len() || !inside.contains(&start) {
+            return None;
+        }
+        self.cycle_through(start, &inside, shape, None)
     }
 
     /// Breadth-first search for the shortest cycle of `shape` through
@@ -515,6 +599,82 @@ mod tests {
         assert_eq!(find(&g, CycleShape::g1c(&[])), None);
         assert!(find(&g, CycleShape::g1c(&[Dep::Realtime])).is_some());
         assert_eq!(find(&g, CycleShape::g1c(&[Dep::Process])), None);
+    }
+
+    #[test]
+    fn realtime_edges_are_the_transitive_reduction_elle_links() {
+        // Elle's example (realtime-graph), times left to right:
+        //   ==a==       ==c== ==e==
+        //         ==b==
+        //           ==d===
+        // a→b, a→d, b→c, c→e, d→e; not a→c (b covers it), nor a, b → e.
+        let (a, b, c, d, e) = (0, 1, 2, 3, 4);
+        let inv = |completion| RealtimeEvent::Invoke {
+            completion,
+            ok: true,
+        };
+        let mut g = DepGraph::new(5);
+        let links = g.add_realtime([
+            inv(a),
+            RealtimeEvent::Ok(a),
+            inv(b),
+            inv(d),
+            RealtimeEvent::Ok(b),
+            inv(c),
+            RealtimeEvent::Ok(d),
+            RealtimeEvent::Ok(c),
+            inv(e),
+            RealtimeEvent::Ok(e),
+        ]);
+        let mut edges: Vec<(usize, usize)> = (0..5)
+            .flat_map(|x| (0..5).map(move |y| (x, y)))
+            .filter(|&(x, y)| g.deps(x, y).contains(Dep::Realtime))
+            .collect();
+        edges.sort_unstable();
+        assert_eq!(edges, vec![(a, b), (a, d), (b, c), (c, e), (d, e)]);
+        assert_eq!(links, 5);
+        assert!(g.has_edges());
+        // A failed (or indeterminate) op is linked to but never from, and
+        // does not cover the ops before it.
+        let mut g = DepGraph::new(3);
+        g.add_realtime([
+            inv(0),
+            RealtimeEvent::Ok(0),
+            RealtimeEvent::Invoke {
+                completion: 1,
+                ok: false,
+            },
+            inv(2),
+            RealtimeEvent::Ok(2),
+        ]);
+        assert!(g.deps(0, 1).contains(Dep::Realtime));
+        assert!(g.deps(0, 2).contains(Dep::Realtime));
+        assert_eq!(g.deps(1, 2), Deps::default());
+        assert!(!DepGraph::new(3).has_edges());
+    }
+
+    #[test]
+    fn a_cycle_through_a_given_vertex() {
+        let g = graph(
+            4,
+            &[
+                (0, 1, Dep::Wr),
+                (1, 2, Dep::Realtime),
+                (2, 0, Dep::Wr),
+                (2, 3, Dep::Wr),
+                (3, 2, Dep::Realtime),
+            ],
+        );
+        let comps = g.cycles_components(Deps::of(&[Dep::Wr, Dep::Realtime]));
+        assert_eq!(comps, vec![vec![0, 1, 2, 3]]);
+        let shape = CycleShape::g1c(&[Dep::Realtime]);
+        let through_0 = g
+            .shortest_cycle_through(0, &comps[0], shape)
+            .expect("cycle");
+        assert_eq!(through_0.len(), 3);
+        assert_eq!(through_0[0].from, 0);
+        assert_eq!(g.shortest_cycle(&comps[0], shape).map(|c| c.len()), Some(2));
+        assert_eq!(g.shortest_cycle_through(0, &[1, 2], shape), None);
     }
 
     #[test]

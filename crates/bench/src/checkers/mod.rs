@@ -3,6 +3,7 @@
 //! top-level verdict, exactly as Maelstrom's results.edn is built.
 
 pub mod graph;
+pub mod kafka;
 pub mod set_full;
 
 use crate::history::{History, Op, OpType};

@@ -492,21 +492,21 @@ impl Runner {
             self.final_closed = true;
         }
         for w in 0..self.workers.len() {
-            if self.final_closed || self.workers[w].inflight.is_some() {
-                continue;
-            }
-            let Some((due, op)) = self.next_final_op(now, w) else {
-                continue;
-            };
-            if self.final_cutoff.is_some_and(|c| due >= c) {
-                self.final_closed = true;
-                break;
-            }
-            if due <= now {
-                self.workers[w].final_last_due = due;
-                self.invoke(now, w, op);
-            } else {
-                self.workers[w].final_pending = Some((due, op));
+            // An op may complete the moment it starts (kafka's crash): the
+            // worker then goes straight on to its next one.
+            while !self.final_closed && self.workers[w].inflight.is_none() {
+                let Some((due, op)) = self.next_final_op(now, w) else {
+                    break;
+                };
+                if self.final_cutoff.is_some_and(|c| due >= c) {
+                    self.final_closed = true;
+                } else if due <= now {
+                    self.workers[w].final_last_due = due;
+                    self.invoke(now, w, op);
+                } else {
+                    self.workers[w].final_pending = Some((due, op));
+                    break;
+                }
             }
         }
         let finished = |w: &Worker| {

@@ -5,18 +5,26 @@
 
 use super::{boxed, SimNode};
 use glomers_challenges::broadcast::{profile::Profile, Broadcast};
+use glomers_challenges::kafka::leader::{Config as KafkaConfig, Kafka};
+use glomers_challenges::kafka::{lin_kv::KafkaLinKv, single::KafkaSingle};
 use glomers_challenges::{counter::Counter, echo::Echo, unique_ids::UniqueIds};
+use glomers_fixtures::kafka::{FlawedKafka, KafkaFlaws, LocalAckKafka};
 use glomers_fixtures::nodes::{
     AlteredEcho, BigIntIds, BroadcastFlaws, Chatter, CollidingIds, FlawedBroadcast,
 };
 use serde_json::json;
 use std::path::Path;
+use std::time::Duration;
 
 /// Builds one node from its seed.
 pub type Constructor = fn(u64) -> Box<dyn SimNode>;
 
 fn flawed(flaws: BroadcastFlaws, seed: u64) -> Box<dyn SimNode> {
     boxed(FlawedBroadcast::new(flaws), seed)
+}
+
+fn flawed_kafka(flaws: KafkaFlaws, seed: u64) -> Box<dyn SimNode> {
+    boxed(FlawedKafka::new(flaws), seed)
 }
 
 /// Every node the CLI can simulate, by binary name.
@@ -27,6 +35,11 @@ pub const NODES: &[(&str, Constructor)] = &[
         boxed(Broadcast::new(Profile::from_env()), seed)
     }),
     ("counter", |seed| boxed(Counter::default(), seed)),
+    ("kafka-single", |seed| boxed(KafkaSingle::default(), seed)),
+    ("kafka-lin-kv", |seed| boxed(KafkaLinKv::default(), seed)),
+    ("kafka", |seed| {
+        boxed(Kafka::new(KafkaConfig::from_env()), seed)
+    }),
     ("faulty-echo-altered", |seed| boxed(AlteredEcho, seed)),
     ("faulty-ids-collide", |seed| {
         boxed(CollidingIds::default(), seed)
@@ -53,6 +66,21 @@ pub const NODES: &[(&str, Constructor)] = &[
             },
             seed,
         )
+    }),
+    ("faulty-kafka-independent-offsets", |seed| {
+        flawed_kafka(KafkaFlaws::independent_offsets(), seed)
+    }),
+    ("faulty-kafka-poll-skip", |seed| {
+        flawed_kafka(KafkaFlaws::poll_skip(7), seed)
+    }),
+    ("faulty-kafka-unseen", |seed| {
+        flawed_kafka(KafkaFlaws::unseen(10), seed)
+    }),
+    ("faulty-kafka-g1a", |seed| {
+        flawed_kafka(KafkaFlaws::g1a(10), seed)
+    }),
+    ("faulty-kafka-local-ack", |seed| {
+        boxed(LocalAckKafka::new(Duration::from_millis(50)), seed)
     }),
 ];
 
