@@ -59,15 +59,23 @@ impl Jitter {
     }
 
     /// How late Jepsen's interpreter issues an operation it waited `wait_ns`
-    /// for: ~0.1 ms of wake-up plus 1.8 % of the wait. Fitted to real
-    /// Maelstrom's mean gap between invocations: 10.28 ms at `--rate 100`
-    /// (3d and counter commands), 1.117 ms at `--rate 1000` (unique-ids).
-    pub fn interpreter_lateness(self, rng: &mut Rng, wait_ns: u64) -> u64 {
+    /// for: ~0.1 ms of wake-up plus 1.8 % of the wait, plus the workload's
+    /// own generator work (`generator_ns`, a mean; see
+    /// `Workload::generator_cost_ns`). Fitted to real Maelstrom's mean gap
+    /// between invocations: 10.28 ms at `--rate 100` (3d and counter
+    /// commands), 1.117 ms at `--rate 1000` (unique-ids).
+    pub fn interpreter_lateness(self, rng: &mut Rng, wait_ns: u64, generator_ns: u64) -> u64 {
         match self {
             Jitter::None => 0,
             Jitter::Maelstrom => {
-                let wake = -(1.0 - rng.unit()).ln() * 0.1 * MS as f64;
-                wake as u64 + wait_ns / 1000 * 18
+                let exp = |rng: &mut Rng, mean_ns: f64| -(1.0 - rng.unit()).ln() * mean_ns;
+                let wake = exp(rng, 0.1 * MS as f64);
+                let generator = if generator_ns > 0 {
+                    exp(rng, generator_ns as f64)
+                } else {
+                    0.0
+                };
+                (wake + generator) as u64 + wait_ns / 1000 * 18
             }
         }
     }
@@ -129,7 +137,7 @@ mod tests {
             let total: f64 = (0..n)
                 .map(|_| {
                     let wait = (rng.unit() * 2.0 * mean_ms * MS as f64) as u64;
-                    (wait + Jitter::Maelstrom.interpreter_lateness(rng, wait)) as f64
+                    (wait + Jitter::Maelstrom.interpreter_lateness(rng, wait, 0)) as f64
                 })
                 .sum();
             total / n as f64 / MS as f64
@@ -138,7 +146,7 @@ mod tests {
         let at_1000 = mean_gap(1.0, &mut rng);
         assert!((at_100 - 10.28).abs() < 0.1, "rate 100: {at_100}");
         assert!((at_1000 - 1.117).abs() < 0.02, "rate 1000: {at_1000}");
-        assert_eq!(Jitter::None.interpreter_lateness(&mut rng, 5 * MS), 0);
+        assert_eq!(Jitter::None.interpreter_lateness(&mut rng, 5 * MS, MS), 0);
     }
 
     #[test]

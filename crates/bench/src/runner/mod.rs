@@ -429,7 +429,11 @@ impl Runner {
                 self.next_op_at
             };
             let gap = (self.rng.unit() * 2.0 * SEC as f64 / self.opts.rate) as u64;
-            let late = self.opts.jitter.interpreter_lateness(&mut self.rng, gap);
+            let late = self.opts.jitter.interpreter_lateness(
+                &mut self.rng,
+                gap,
+                self.workload.generator_cost_ns(),
+            );
             self.next_op_at = went_out.saturating_add(gap).saturating_add(late);
         }
     }
