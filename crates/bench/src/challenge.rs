@@ -129,6 +129,39 @@ fn kafka_5b(o: &mut TestOptions) {
     kafka(o, 2);
 }
 
+/// 6a–6c: txn-rw-register, two workers per node, 20 s at rate 1000, every
+/// transaction answered (`--availability total`).
+fn txn(o: &mut TestOptions, nodes: usize, model: &str) {
+    *o = TestOptions::new("txn-rw-register", o.bin.clone(), nodes);
+    o.concurrency = 2 * nodes;
+    o.time_limit_s = 20;
+    o.rate = 1000.0;
+    o.consistency_models = vec![model.to_string()];
+    o.availability = Some(Availability::Total);
+}
+
+fn txn_6a(o: &mut TestOptions) {
+    txn(o, 1, "read-uncommitted");
+}
+
+/// 6b's second (stricter) command: partitions and total availability.
+fn txn_6b(o: &mut TestOptions) {
+    txn(o, 2, "read-uncommitted");
+    o.nemesis_partition = true;
+}
+
+/// 6c as the page means it (its `–-nemesis` typo would drop the partitions).
+fn txn_6c(o: &mut TestOptions) {
+    txn(o, 2, "read-committed");
+    o.nemesis_partition = true;
+}
+
+const TXN_FIGURES: &[(&str, &[&str])] = &[
+    ("ok txns", &["stats", "ok-count"]),
+    ("anomalies", &["workload", "anomaly-types"]),
+    ("ok-fraction", &["availability", "ok-fraction"]),
+];
+
 const LAG: &[&str] = &["workload", "worst-realtime-lag", "lag"];
 const KAFKA_FIGURES: &[(&str, &[&str])] = &[
     ("ok ops", &["stats", "ok-count"]),
@@ -271,6 +304,39 @@ pub const CHALLENGES: &[Challenge] = &[
             ("ok ops", &["stats", "ok-count"]),
             ("error types", &["workload", "error-types"]),
         ],
+    },
+    Challenge {
+        id: "6a",
+        title: "Single-Node, Totally-Available Transactions",
+        bin: "txn-single",
+        configure: txn_6a,
+        targets: &[],
+        node_env: &[],
+        figures: TXN_FIGURES,
+    },
+    Challenge {
+        id: "6b",
+        title: "Totally-Available, Read Uncommitted Transactions",
+        bin: "txn",
+        configure: txn_6b,
+        targets: &[],
+        node_env: &[],
+        figures: TXN_FIGURES,
+    },
+    Challenge {
+        id: "6c",
+        title: "Totally-Available, Read Committed Transactions",
+        bin: "txn",
+        configure: txn_6c,
+        // The challenge sets no number; this is our own goal.
+        targets: &[Target {
+            label: "msgs/op",
+            path: SERVER_MSGS,
+            below: None,
+            goal: Some(0.05),
+        }],
+        node_env: &[],
+        figures: TXN_FIGURES,
     },
 ];
 

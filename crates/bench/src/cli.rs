@@ -263,7 +263,8 @@ impl TestArgs {
         opts.nemesis_interval_s = self.nemesis_interval;
         opts.topology = self.topology;
         opts.availability = availability;
-        opts.consistency_models = split_models(&self.consistency_models);
+        opts.consistency_models =
+            crate::checkers::txn::models::parse_consistency_models(&self.consistency_models);
         opts.key_count = self.key_count;
         opts.max_txn_length = self.max_txn_length;
         opts.max_writes_per_key = self.max_writes_per_key;
@@ -336,37 +337,6 @@ pub fn clock_seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64 % 1_000_000_000)
         .unwrap_or(0)
-}
-
-/// `--consistency-models` as Maelstrom splits it: on a comma with
-/// whitespace on *both* sides (`\s+,\s+`), so `read-committed,serializable`
-/// stays one (unknown) model name, which the checker then reports.
-pub fn split_models(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut models = Vec::new();
-    let mut start = 0;
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i] == ',' {
-            let mut before = i;
-            while before > start && chars[before - 1].is_whitespace() {
-                before -= 1;
-            }
-            let mut after = i + 1;
-            while after < chars.len() && chars[after].is_whitespace() {
-                after += 1;
-            }
-            if before < i && after > i + 1 {
-                models.push(chars[start..before].iter().collect());
-                start = after;
-                i = after;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    models.push(chars[start..].iter().collect());
-    models
 }
 
 #[cfg(test)]
@@ -553,19 +523,5 @@ mod tests {
         }
         assert!(parse(&["--bin", "x", "-n", "n1", "-n", "n1"]).is_err());
         assert!(parse(&["--bin", "x", "--nodes", "a,b,node-c"]).is_ok());
-    }
-
-    #[test]
-    fn consistency_models_split_only_on_a_spaced_comma() {
-        assert_eq!(split_models("serializable"), ["serializable"]);
-        assert_eq!(
-            split_models("read-committed , serializable"),
-            ["read-committed", "serializable"]
-        );
-        assert_eq!(
-            split_models("read-committed,serializable"),
-            ["read-committed,serializable"]
-        );
-        assert_eq!(split_models("a ,b"), ["a ,b"]);
     }
 }

@@ -1,7 +1,7 @@
 //! `glomers bench`: measures the bench itself — time from `glomers test`
 //! start to the first client operation, and how many messages per second the
 //! core (envelope validation, routing, journal, delivery) can move, and how
-//! fast the kafka checker analyses a long history.
+//! fast the kafka and transactional checkers analyse long histories.
 
 use crate::challenge::default_bin_dir;
 use crate::cli::BenchArgs;
@@ -73,6 +73,22 @@ pub fn main(args: BenchArgs) -> i32 {
             kafka.seconds * 1e3,
             kafka.valid
         ),
+    }
+    for list_append in [true, false] {
+        let txn = txn_checker(list_append);
+        let growth = txn
+            .peak_growth
+            .map_or("peak RSS not measurable here".to_string(), |b| {
+                format!("peak RSS +{:.1} MiB", b as f64 / MIB)
+            });
+        println!(
+            "{} checker: {} transactions ({} entries, strict-serializable) checked in {:.0} ms, {growth}, valid? {} (goals ≤ 2 s, ≤ 500 MiB)",
+            txn.workload,
+            txn.txns,
+            txn.entries,
+            txn.seconds * 1e3,
+            txn.valid
+        );
     }
     match large_message(30 << 20) {
         Some(times) => println!(
@@ -250,6 +266,56 @@ pub fn kafka_checker() -> KafkaCheckFigures {
         .map(|(peak, before)| peak.saturating_sub(before));
     KafkaCheckFigures {
         ops: history.invocation_count() as usize,
+        entries: history.ops().len(),
+        seconds,
+        peak_growth,
+        valid: result["valid?"].clone(),
+    }
+}
+
+/// What a transactional checker benchmark measured.
+pub struct TxnCheckFigures {
+    pub workload: &'static str,
+    pub txns: usize,
+    pub entries: usize,
+    pub seconds: f64,
+    /// Growth of the peak RSS while checking, in bytes (Linux only).
+    pub peak_growth: Option<u64>,
+    pub valid: serde_json::Value,
+}
+
+/// Checks a synthetic, valid history of 100 000 transactions (10 workers,
+/// Elle's key stream) against strict serializability, the default model
+/// (Elle takes minutes on one this size).
+pub fn txn_checker(list_append: bool) -> TxnCheckFigures {
+    use crate::checkers::txn;
+    let history = txn::synthetic_txn_history(100_000, 1, list_append);
+    let models = vec!["strict-serializable".to_string()];
+    // Hand memory freed by earlier benchmarks back to the system first, so
+    // the peak's growth is this check's alone.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    let before = reset_peak_rss();
+    let start = Instant::now();
+    let result = if list_append {
+        txn::check_list_append(&history, &models)
+    } else {
+        txn::check_rw_register(&history, &models)
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let peak_growth = status_bytes("VmHWM:")
+        .zip(before)
+        .map(|(peak, before)| peak.saturating_sub(before));
+    TxnCheckFigures {
+        workload: if list_append {
+            "txn-list-append"
+        } else {
+            "txn-rw-register"
+        },
+        txns: history.invocation_count() as usize,
         entries: history.ops().len(),
         seconds,
         peak_growth,

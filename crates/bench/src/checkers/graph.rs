@@ -72,6 +72,21 @@ impl Deps {
     fn iter(self) -> impl Iterator<Item = Dep> {
         Dep::ALL.into_iter().filter(move |k| self.contains(*k))
     }
+
+    /// The kinds in this set, in [`Dep`] order.
+    pub fn kinds(self) -> impl Iterator<Item = Dep> {
+        self.iter()
+    }
+
+    /// The first kind of `order` in this set: which dependency an explainer
+    /// that tries kinds in that order names for an edge.
+    pub fn first_of(self, order: &[Dep]) -> Option<Dep> {
+        order.iter().copied().find(|k| self.contains(*k))
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
 }
 
 /// Which cycles count: the dependency kinds a cycle may use, and how its
@@ -262,6 +277,45 @@ impl DepGraph {
             }
         }
         links
+    }
+
+    /// Elle's process order (`elle.core/process-graph`): each `ok` operation
+    /// follows the previous `ok` operation of the same process. `oks` are
+    /// (process, vertex) in history order. Returns the number of edges linked.
+    pub fn add_process_order(&mut self, oks: impl IntoIterator<Item = (u64, usize)>) -> usize {
+        let mut last: HashMap<u64, usize> = HashMap::new();
+        let mut links = 0;
+        for (process, v) in oks {
+            if let Some(prev) = last.insert(process, v) {
+                if prev != v {
+                    self.add(prev, v, Dep::Process);
+                    links += 1;
+                }
+            }
+        }
+        links
+    }
+
+    /// The outgoing edges of `v`: (target, kinds).
+    pub fn out(&self, v: usize) -> &[(usize, Deps)] {
+        self.out.get(v).map_or(&[], Vec::as_slice)
+    }
+
+    /// The subgraph induced by `vertices`, renumbered: vertex `i` of the
+    /// result is `vertices[i]`. Edges leaving the set are dropped.
+    pub fn induced(&self, vertices: &[usize]) -> DepGraph {
+        let local: HashMap<usize, usize> =
+            vertices.iter().enumerate().map(|(i, &v)| (v, i)).collect();
+        let out = vertices
+            .iter()
+            .map(|&v| {
+                self.out(v)
+                    .iter()
+                    .filter_map(|&(w, kinds)| local.get(&w).map(|&i| (i, kinds)))
+                    .collect()
+            })
+            .collect();
+        DepGraph { out }
     }
 
     /// Whether the graph has any edge.
@@ -651,6 +705,33 @@ mod tests {
         assert!(g.deps(0, 2).contains(Dep::Realtime));
         assert_eq!(g.deps(1, 2), Deps::default());
         assert!(!DepGraph::new(3).has_edges());
+    }
+
+    #[test]
+    fn process_order_induced_subgraphs_and_explained_kinds() {
+        let mut g = DepGraph::new(5);
+        // Process 1 runs 0, 2, 4; process 2 runs 1, 3.
+        let links = g.add_process_order([(1, 0), (2, 1), (1, 2), (2, 3), (1, 4)]);
+        assert_eq!(links, 3);
+        assert!(g.deps(0, 2).contains(Dep::Process));
+        assert!(g.deps(2, 4).contains(Dep::Process));
+        assert!(g.deps(1, 3).contains(Dep::Process));
+        assert_eq!(g.deps(0, 4), Deps::default());
+        g.add(4, 0, Dep::Wr);
+        g.add(3, 0, Dep::Rw);
+        let sub = g.induced(&[4, 0, 2]);
+        assert_eq!(sub.len(), 3);
+        assert!(sub.deps(0, 1).contains(Dep::Wr));
+        assert!(sub.deps(1, 2).contains(Dep::Process));
+        assert_eq!(sub.out(2), &[(0, Deps::of(&[Dep::Process]))]);
+        let both = Deps::of(&[Dep::Ww, Dep::Wr, Dep::Realtime]);
+        assert_eq!(both.first_of(&[Dep::Wr, Dep::Ww]), Some(Dep::Wr));
+        assert_eq!(both.first_of(&[Dep::Rw]), None);
+        assert_eq!(
+            both.kinds().collect::<Vec<_>>(),
+            vec![Dep::Ww, Dep::Wr, Dep::Realtime]
+        );
+        assert!(Deps::default().is_empty());
     }
 
     #[test]

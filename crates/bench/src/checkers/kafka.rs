@@ -37,7 +37,6 @@ use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// Absent id / index.
 const NONE: u32 = u32::MAX;
@@ -63,51 +62,7 @@ const ALLOWED: [&str; 6] = [
 /// most 1 s per component.)
 const FULL_SEARCH_LIMIT: usize = 1000;
 
-/// A small fast hasher (FxHash) for the integer and short-string maps here.
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let mut w = [0u8; 8];
-        let rest = chunks.remainder();
-        w[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 56));
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64)
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.add(i as u64)
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i)
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.add(i as u64)
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64)
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-type FxSet<K> = HashSet<K, BuildHasherDefault<Fx>>;
+use crate::checkers::fx::{FxMap, FxSet};
 
 /// What an operation does, by its `f`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

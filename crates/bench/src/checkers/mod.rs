@@ -2,9 +2,11 @@
 //! `exceptions`, `perf` — and the composition of all results into the
 //! top-level verdict, exactly as Maelstrom's results.edn is built.
 
+pub mod fx;
 pub mod graph;
 pub mod kafka;
 pub mod set_full;
+pub mod txn;
 
 use crate::history::{History, Op, OpType};
 use crate::opts::{Availability, TestOptions};

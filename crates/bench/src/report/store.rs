@@ -195,7 +195,8 @@ pub fn replay_command(opts: &TestOptions) -> String {
     }
     let defaults = TestOptions::new(&opts.workload, "", opts.nodes.len());
     if opts.consistency_models != defaults.consistency_models {
-        arg("--consistency-models", opts.consistency_models.join(","));
+        // Maelstrom splits only on a comma with spaces on both sides.
+        arg("--consistency-models", opts.consistency_models.join(" , "));
     }
     if let Some(k) = opts.key_count {
         arg("--key-count", k.to_string());

@@ -7,11 +7,14 @@ use super::{boxed, SimNode};
 use glomers_challenges::broadcast::{profile::Profile, Broadcast};
 use glomers_challenges::kafka::leader::{Config as KafkaConfig, Kafka};
 use glomers_challenges::kafka::{lin_kv::KafkaLinKv, single::KafkaSingle};
+use glomers_challenges::txn::replicated::{Config as TxnConfig, Txn};
+use glomers_challenges::txn::single::TxnSingle;
 use glomers_challenges::{counter::Counter, echo::Echo, unique_ids::UniqueIds};
 use glomers_fixtures::kafka::{FlawedKafka, KafkaFlaws, LocalAckKafka};
 use glomers_fixtures::nodes::{
     AlteredEcho, BigIntIds, BroadcastFlaws, Chatter, CollidingIds, FlawedBroadcast,
 };
+use glomers_fixtures::txn::{DeferredReadsTxn, DivergentAppend, FlawedTxn, TxnFlaws};
 use serde_json::json;
 use std::path::Path;
 use std::time::Duration;
@@ -27,6 +30,10 @@ fn flawed_kafka(flaws: KafkaFlaws, seed: u64) -> Box<dyn SimNode> {
     boxed(FlawedKafka::new(flaws), seed)
 }
 
+fn flawed_txn(flaws: TxnFlaws, seed: u64) -> Box<dyn SimNode> {
+    boxed(FlawedTxn::new(flaws), seed)
+}
+
 /// Every node the CLI can simulate, by binary name.
 pub const NODES: &[(&str, Constructor)] = &[
     ("echo", |seed| boxed(Echo, seed)),
@@ -40,6 +47,8 @@ pub const NODES: &[(&str, Constructor)] = &[
     ("kafka", |seed| {
         boxed(Kafka::new(KafkaConfig::from_env()), seed)
     }),
+    ("txn-single", |seed| boxed(TxnSingle::default(), seed)),
+    ("txn", |seed| boxed(Txn::new(TxnConfig::from_env()), seed)),
     ("faulty-echo-altered", |seed| boxed(AlteredEcho, seed)),
     ("faulty-ids-collide", |seed| {
         boxed(CollidingIds::default(), seed)
@@ -81,6 +90,21 @@ pub const NODES: &[(&str, Constructor)] = &[
     }),
     ("faulty-kafka-local-ack", |seed| {
         boxed(LocalAckKafka::new(Duration::from_millis(50)), seed)
+    }),
+    ("faulty-txn-dirty-read", |seed| {
+        flawed_txn(TxnFlaws::dirty_read(5), seed)
+    }),
+    ("faulty-txn-intermediate-read", |seed| {
+        flawed_txn(TxnFlaws::intermediate_read(), seed)
+    }),
+    ("faulty-txn-lost-update", |seed| {
+        flawed_txn(TxnFlaws::lost_update(2), seed)
+    }),
+    ("faulty-txn-g1c", |seed| {
+        boxed(DeferredReadsTxn::new(Duration::from_millis(10)), seed)
+    }),
+    ("faulty-txn-g0", |seed| {
+        boxed(DivergentAppend::new(Duration::from_millis(50)), seed)
     }),
 ];
 

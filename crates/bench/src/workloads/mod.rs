@@ -8,6 +8,7 @@ pub mod echo;
 pub mod kafka;
 pub mod keys;
 pub mod topology;
+pub mod txn;
 pub mod unique_ids;
 
 use crate::client::{self, ErrorPolicy, Schema};
@@ -170,6 +171,8 @@ pub fn build(name: &str, opts: &TestOptions) -> Result<Box<dyn Workload>, String
         "pn-counter" => Ok(Box::new(counter::Counter::pn())),
         "echo" => Ok(Box::new(echo::Echo)),
         "kafka" => Ok(Box::new(kafka::Kafka::new(opts))),
+        "txn-list-append" => Ok(Box::new(txn::Txn::new(txn::Kind::ListAppend, opts))),
+        "txn-rw-register" => Ok(Box::new(txn::Txn::new(txn::Kind::RwRegister, opts))),
         "unique-ids" => Ok(Box::new(unique_ids::UniqueIds)),
         other if ALL.contains(&other) => Err(format!(
             "workload {other} is a Maelstrom workload glomers does not run yet"
