@@ -35,6 +35,23 @@ pub fn options(workload: &str, bin_name: &str, nodes: usize) -> TestOptions {
     o
 }
 
+/// Options for a quiet simulated run of `node` (a node registered for
+/// `--sim` by its binary name) into a temporary store.
+pub fn sim_options(workload: &str, node: &str, nodes: usize) -> TestOptions {
+    let mut o = TestOptions::new(workload, node, nodes);
+    o.quiet = true;
+    o.seed = 1;
+    o.sim = true;
+    o.store = std::env::temp_dir().join(format!("glomers-sim-store-{}", std::process::id()));
+    o
+}
+
+/// Runs `o` in simulation with its registered node.
+pub fn simulate(o: &TestOptions) -> Outcome {
+    let make = glomers_bench::sim::registry::for_bin(&o.bin).expect("a registered node");
+    glomers_bench::sim::run_sim(o, &|_, seed| make(seed)).expect("the simulation runs")
+}
+
 pub fn run(opts: &TestOptions) -> Outcome {
     run_test(opts).expect("the run starts")
 }

@@ -7,11 +7,10 @@
 
 mod common;
 
-use common::{jsonl, options, run_all};
+use common::{jsonl, options, run_all, sim_options, simulate};
 use glomers_bench::checkers::Validity;
 use glomers_bench::opts::TestOptions;
 use glomers_bench::run::Outcome;
-use glomers_bench::sim::{registry, run_sim};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -19,11 +18,7 @@ use std::collections::{HashMap, HashSet};
 /// before the final phase (our logs settle within a second).
 fn kafka_options(bin: &str, nodes: usize, sim: bool, seed: u64) -> TestOptions {
     let mut o = if sim {
-        let mut o = TestOptions::new("kafka", bin, nodes);
-        o.quiet = true;
-        o.sim = true;
-        o.store = std::env::temp_dir().join(format!("glomers-kafka-sim-{}", std::process::id()));
-        o
+        sim_options("kafka", bin, nodes)
     } else {
         options("kafka", bin, nodes)
     };
@@ -33,11 +28,6 @@ fn kafka_options(bin: &str, nodes: usize, sim: bool, seed: u64) -> TestOptions {
     o.recovery_s = 1.0;
     o.seed = seed;
     o
-}
-
-fn simulate(o: &TestOptions) -> Outcome {
-    let make = registry::for_bin(&o.bin).expect("a registered node");
-    run_sim(o, &|_, seed| make(seed)).expect("the simulation runs")
 }
 
 fn error_types(out: &Outcome) -> Vec<String> {

@@ -5,25 +5,10 @@
 
 mod common;
 
-use common::{options, run};
+use common::{options, run, sim_options, simulate};
 use glomers_bench::checkers::Validity;
-use glomers_bench::opts::TestOptions;
 use glomers_bench::run::Outcome;
-use glomers_bench::sim::{registry, run_sim, sweep::sweep};
-
-fn sim_options(workload: &str, node: &str, nodes: usize) -> TestOptions {
-    let mut o = TestOptions::new(workload, node, nodes);
-    o.quiet = true;
-    o.seed = 1;
-    o.sim = true;
-    o.store = std::env::temp_dir().join(format!("glomers-sim-store-{}", std::process::id()));
-    o
-}
-
-fn simulate(o: &TestOptions) -> Outcome {
-    let make = registry::for_bin(&o.bin).expect("a registered node");
-    run_sim(o, &|_, seed| make(seed)).expect("the simulation runs")
-}
+use glomers_bench::sim::{registry, sweep::sweep};
 
 fn read(o: &Outcome, file: &str) -> String {
     std::fs::read_to_string(o.dir.join(file)).expect("run artifact")

@@ -6,20 +6,15 @@
 
 mod common;
 
-use common::{options, run_all};
+use common::{options, run_all, sim_options, simulate};
 use glomers_bench::checkers::Validity;
 use glomers_bench::opts::{Availability, TestOptions};
 use glomers_bench::run::Outcome;
-use glomers_bench::sim::{registry, run_sim};
 
 /// A short txn run: 4 s at rate 200, two workers per node.
 fn txn_options(workload: &str, bin: &str, nodes: usize, model: &str, sim: bool) -> TestOptions {
     let mut o = if sim {
-        let mut o = TestOptions::new(workload, bin, nodes);
-        o.quiet = true;
-        o.sim = true;
-        o.store = std::env::temp_dir().join(format!("glomers-txn-sim-{}", std::process::id()));
-        o
+        sim_options(workload, bin, nodes)
     } else {
         options(workload, bin, nodes)
     };
@@ -29,11 +24,6 @@ fn txn_options(workload: &str, bin: &str, nodes: usize, model: &str, sim: bool) 
     o.consistency_models = vec![model.to_string()];
     o.seed = 11;
     o
-}
-
-fn simulate(o: &TestOptions) -> Outcome {
-    let make = registry::for_bin(&o.bin).expect("a registered node");
-    run_sim(o, &|_, seed| make(seed)).expect("the simulation runs")
 }
 
 fn anomaly_types(out: &Outcome) -> Vec<String> {

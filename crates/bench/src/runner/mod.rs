@@ -419,7 +419,8 @@ impl Runner {
                 self.op_waiting = true;
                 break;
             };
-            let op = self.workload.next_op(&mut self.rng, w, now);
+            let process = self.workers[w].process;
+            let op = self.workload.next_op(&mut self.rng, w, process, now);
             self.first_op_at.get_or_insert(now);
             self.invoke(now, w, op);
             self.thread_dispatched();

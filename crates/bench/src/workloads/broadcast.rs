@@ -107,7 +107,7 @@ impl Workload for SetWorkload {
         true
     }
 
-    fn next_op(&mut self, rng: &mut Rng, _worker: usize, _now: u64) -> OpSpec {
+    fn next_op(&mut self, rng: &mut Rng, _worker: usize, _process: u64, _now: u64) -> OpSpec {
         if rng.below(2) == 0 {
             self.next_value += 1;
             OpSpec::new(self.dialect.add_f, json!(self.next_value - 1))

@@ -30,7 +30,7 @@ impl Workload for Counter {
         true
     }
 
-    fn next_op(&mut self, rng: &mut Rng, _worker: usize, _now: u64) -> OpSpec {
+    fn next_op(&mut self, rng: &mut Rng, _worker: usize, _process: u64, _now: u64) -> OpSpec {
         loop {
             if rng.below(2) == 0 {
                 return OpSpec::new("read", Value::Null);

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 pub struct Echo;
 
 impl Workload for Echo {
-    fn next_op(&mut self, rng: &mut Rng, _worker: usize, _now: u64) -> OpSpec {
+    fn next_op(&mut self, rng: &mut Rng, _worker: usize, _process: u64, _now: u64) -> OpSpec {
         OpSpec::new("echo", json!(format!("Please echo {}", rng.below(128))))
     }
 

@@ -98,7 +98,7 @@ pub trait Workload {
     }
 
     /// The next main-phase operation, for `worker`, due at `now` (ns).
-    fn next_op(&mut self, rng: &mut Rng, worker: usize, now: u64) -> OpSpec;
+    fn next_op(&mut self, rng: &mut Rng, worker: usize, _process: u64, now: u64) -> OpSpec;
 
     /// The final-phase operations of one worker.
     fn final_ops(&mut self, _worker: usize) -> Vec<OpSpec> {

@@ -17,7 +17,7 @@ impl Workload for UniqueIds {
         true
     }
 
-    fn next_op(&mut self, _rng: &mut Rng, _worker: usize, _now: u64) -> OpSpec {
+    fn next_op(&mut self, _rng: &mut Rng, _worker: usize, _process: u64, _now: u64) -> OpSpec {
         OpSpec::new("generate", Value::Null)
     }
 

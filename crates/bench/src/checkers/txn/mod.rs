@@ -539,6 +539,16 @@ pub(crate) mod testing {
         h
     }
 
+    /// Completed transactions only, no invocations (as Elle's tests write
+    /// them): no real-time order.
+    pub fn oks(txns: &[Value]) -> History {
+        let mut h = History::default();
+        for v in txns {
+            push(&mut h, 0, OpType::Ok, v.clone(), 0);
+        }
+        h
+    }
+
     /// Transactions one after another in real time, each on its own process.
     pub fn serial(txns: &[(OpType, Value)]) -> History {
         let rows: Vec<T> = txns

@@ -656,17 +656,11 @@ impl Ix<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{concurrent, models, serial, strs, types, T};
+    use super::super::testing::{concurrent, models, oks, serial, strs, types, T};
     use super::*;
     use crate::history::build;
     use serde_json::json;
     use OpType::{Fail, Info, Ok};
-
-    fn oks(txns: &[Value]) -> History {
-        let rows: Vec<(u64, OpType, &str, Value, u64)> =
-            txns.iter().map(|v| (0, Ok, "txn", v.clone(), 0)).collect();
-        build::history(&rows)
-    }
 
     fn check(h: &History, m: &[&str]) -> Value {
         super::check(h, &models(m))
