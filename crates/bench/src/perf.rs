@@ -1,7 +1,7 @@
 //! `glomers bench`: measures the bench itself — time from `glomers test`
 //! start to the first client operation, and how many messages per second the
 //! core (envelope validation, routing, journal, delivery) can move, and how
-//! fast the kafka and transactional checkers analyse long histories.
+//! fast the kafka, transactional and lin-kv checkers analyse long histories.
 
 use crate::challenge::default_bin_dir;
 use crate::cli::BenchArgs;
@@ -90,6 +90,19 @@ pub fn main(args: BenchArgs) -> i32 {
             txn.valid
         );
     }
+    let lin = lin_kv_checker();
+    let growth = lin
+        .peak_growth
+        .map_or("peak RSS not measurable here".to_string(), |b| {
+            format!("peak RSS +{:.1} MiB", b as f64 / MIB)
+        });
+    println!(
+        "lin-kv checker: a 60 s × 1000 ops/s history (5 nodes, 20 processes, {} ops, {} entries) checked in {:.0} ms, {growth}, valid? {} (goal ≤ 1 s)",
+        lin.ops,
+        lin.entries,
+        lin.seconds * 1e3,
+        lin.valid
+    );
     match large_message(30 << 20) {
         Some(times) => println!(
             "memory: one 30 MiB message (an array of numbers) routed at a peak of {times:.2}× its size, the line read from the node included (goal ≤ 3×)"
@@ -316,6 +329,35 @@ pub fn txn_checker(list_append: bool) -> TxnCheckFigures {
             "txn-rw-register"
         },
         txns: history.invocation_count() as usize,
+        entries: history.ops().len(),
+        seconds,
+        peak_growth,
+        valid: result["valid?"].clone(),
+    }
+}
+
+/// The same figures as the kafka checker benchmark's.
+pub type LinKvCheckFigures = KafkaCheckFigures;
+
+/// Checks a synthetic, valid lin-kv history (5 nodes, concurrency 4n, rate
+/// 1000 for 60 s, some info ops) for linearizability, per key.
+pub fn lin_kv_checker() -> LinKvCheckFigures {
+    use crate::checkers::linearizable;
+    let history = linearizable::synthetic_history(5, 1000.0, 60, 1);
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free heap pages.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+    let before = reset_peak_rss();
+    let start = Instant::now();
+    let result = linearizable::check(&history, linearizable::Limits::default());
+    let seconds = start.elapsed().as_secs_f64();
+    let peak_growth = status_bytes("VmHWM:")
+        .zip(before)
+        .map(|(peak, before)| peak.saturating_sub(before));
+    LinKvCheckFigures {
+        ops: history.invocation_count() as usize,
         entries: history.ops().len(),
         seconds,
         peak_growth,

@@ -6,5 +6,7 @@ pub mod broadcast;
 pub mod counter;
 pub mod echo;
 pub mod kafka;
+pub mod lin_kv_proxy;
+pub mod raft;
 pub mod txn;
 pub mod unique_ids;

@@ -5,6 +5,7 @@
 pub mod fx;
 pub mod graph;
 pub mod kafka;
+pub mod linearizable;
 pub mod set_full;
 pub mod txn;
 

@@ -7,6 +7,8 @@ use super::{boxed, SimNode};
 use glomers_challenges::broadcast::{profile::Profile, Broadcast};
 use glomers_challenges::kafka::leader::{Config as KafkaConfig, Kafka};
 use glomers_challenges::kafka::{lin_kv::KafkaLinKv, single::KafkaSingle};
+use glomers_challenges::lin_kv_proxy::LinKvProxy;
+use glomers_challenges::raft::{Config as RaftConfig, Raft};
 use glomers_challenges::txn::replicated::{Config as TxnConfig, Txn};
 use glomers_challenges::txn::single::TxnSingle;
 use glomers_challenges::{counter::Counter, echo::Echo, unique_ids::UniqueIds};
@@ -49,6 +51,10 @@ pub const NODES: &[(&str, Constructor)] = &[
     }),
     ("txn-single", |seed| boxed(TxnSingle::default(), seed)),
     ("txn", |seed| boxed(Txn::new(TxnConfig::from_env()), seed)),
+    ("raft", |seed| {
+        boxed(Raft::new(RaftConfig::from_env()), seed)
+    }),
+    ("lin-kv-proxy", |seed| boxed(LinKvProxy::default(), seed)),
     ("faulty-echo-altered", |seed| boxed(AlteredEcho, seed)),
     ("faulty-ids-collide", |seed| {
         boxed(CollidingIds::default(), seed)
@@ -90,6 +96,15 @@ pub const NODES: &[(&str, Constructor)] = &[
     }),
     ("faulty-kafka-local-ack", |seed| {
         boxed(LocalAckKafka::new(Duration::from_millis(50)), seed)
+    }),
+    ("faulty-lin-kv-stale-read", |seed| {
+        boxed(glomers_fixtures::raft::stale_read(), seed)
+    }),
+    ("faulty-raft-figure8", |seed| {
+        boxed(glomers_fixtures::raft::figure8(), seed)
+    }),
+    ("faulty-lin-kv-lost-write", |seed| {
+        boxed(glomers_fixtures::raft::lost_write(5), seed)
     }),
     ("faulty-txn-dirty-read", |seed| {
         flawed_txn(TxnFlaws::dirty_read(5), seed)

@@ -7,6 +7,7 @@ pub mod counter;
 pub mod echo;
 pub mod kafka;
 pub mod keys;
+pub mod lin_kv;
 pub mod topology;
 pub mod txn;
 pub mod unique_ids;
@@ -171,6 +172,7 @@ pub fn build(name: &str, opts: &TestOptions) -> Result<Box<dyn Workload>, String
         "pn-counter" => Ok(Box::new(counter::Counter::pn())),
         "echo" => Ok(Box::new(echo::Echo)),
         "kafka" => Ok(Box::new(kafka::Kafka::new(opts))),
+        "lin-kv" => Ok(Box::new(lin_kv::LinKv::new(opts)?)),
         "txn-list-append" => Ok(Box::new(txn::Txn::new(txn::Kind::ListAppend, opts))),
         "txn-rw-register" => Ok(Box::new(txn::Txn::new(txn::Kind::RwRegister, opts))),
         "unique-ids" => Ok(Box::new(unique_ids::UniqueIds)),
