@@ -75,6 +75,17 @@ fn stale_reads_and_lost_writes_are_not_linearizable() {
             assert!(!keys.is_empty(), "{bin}: no failing key");
             let key = &out.results["workload"]["results"][keys[0].trim_matches('"')];
             assert_eq!(key["linearizable"]["valid?"], false, "{key:#}");
+            let svg = out
+                .dir
+                .join("independent")
+                .join(keys[0].trim_matches('"'))
+                .join("linear.svg");
+            let svg = std::fs::read_to_string(&svg)
+                .unwrap_or_else(|e| panic!("{bin}: {}: {e}", svg.display()));
+            assert!(
+                svg.contains("<svg") && svg.trim_end().ends_with("</svg>"),
+                "{bin}: not an SVG"
+            );
         }
     }
 }

@@ -96,6 +96,13 @@ pub fn write_run(
     ] {
         fs::write(dir.join(name), svg).map_err(|e| io(name, e))?;
     }
+    for (name, contents) in runner.artifacts(results) {
+        let path = dir.join(&name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| io(&name, e))?;
+        }
+        fs::write(&path, contents).map_err(|e| io(&name, e))?;
+    }
 
     let test = json!({
         "workload": opts.workload,

@@ -596,6 +596,11 @@ impl Runner {
         }
     }
 
+    /// The workload's extra files for the store, given the results map.
+    pub fn artifacts(&self, results: &Value) -> Vec<(String, String)> {
+        self.workload.artifacts(&self.history, &results["workload"])
+    }
+
     /// The results map: every checker, plus the combined verdict.
     pub fn results(&self) -> Value {
         let workload = self.workload.check(&self.history, &self.opts);

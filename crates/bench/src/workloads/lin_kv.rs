@@ -148,6 +148,23 @@ impl Workload for LinKv {
     fn check(&self, history: &History, _opts: &TestOptions) -> Value {
         crate::checkers::linearizable::check(history, Default::default())
     }
+
+    /// As Knossos does, a timeline of the window that could not be
+    /// linearized, for every failing key.
+    fn artifacts(&self, history: &History, workload_result: &Value) -> Vec<(String, String)> {
+        let failures = workload_result["failures"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        failures
+            .iter()
+            .map(|key| {
+                let name = key.as_str().map_or_else(|| key.to_string(), str::to_string);
+                let svg = crate::checkers::linearizable::timeline_svg(history, key);
+                (format!("independent/{name}/linear.svg"), svg)
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

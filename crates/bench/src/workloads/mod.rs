@@ -147,6 +147,13 @@ pub trait Workload {
 
     /// The workload checker's result map (with `valid?`).
     fn check(&self, history: &History, opts: &TestOptions) -> Value;
+
+    /// Extra files for the run's store directory, drawn from the history
+    /// and the checker's result (lin-kv's `independent/<key>/linear.svg`):
+    /// (path relative to the run directory, contents).
+    fn artifacts(&self, _history: &History, _workload_result: &Value) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// Names accepted by `-w`, as Maelstrom lists them.
