@@ -5,6 +5,7 @@
 
 use crate::challenge::default_bin_dir;
 use crate::cli::BenchArgs;
+use crate::history::History;
 use crate::opts::TestOptions;
 use crate::runner::Runner;
 use crate::workloads;
@@ -57,52 +58,49 @@ pub fn main(args: BenchArgs) -> i32 {
         ),
         None => println!("memory: peak RSS not measurable here (/proc/self/status)"),
     }
-    let kafka = kafka_checker();
-    match kafka.peak_growth {
-        Some(bytes) => println!(
-            "kafka checker: a 60 s × 1000 ops/s history ({} ops, {} entries) analysed in {:.0} ms, peak RSS +{:.1} MiB, valid? {} (goals ≤ 1 s, ≤ 200 MiB)",
-            kafka.ops,
-            kafka.entries,
-            kafka.seconds * 1e3,
-            bytes as f64 / MIB,
-            kafka.valid
-        ),
-        None => println!(
-            "kafka checker: a 60 s × 1000 ops/s history ({} ops) analysed in {:.0} ms, valid? {} (goal ≤ 1 s; peak RSS not measurable here)",
-            kafka.ops,
-            kafka.seconds * 1e3,
-            kafka.valid
-        ),
-    }
+    let kafka = check_figures(
+        &crate::checkers::kafka::synthetic_history(60_000, 10, 1),
+        crate::checkers::kafka::check,
+    );
+    kafka.print(
+        "kafka checker: a 60 s × 1000 ops/s history",
+        "analysed",
+        "≤ 1 s, ≤ 200 MiB",
+    );
     for list_append in [true, false] {
-        let txn = txn_checker(list_append);
-        let growth = txn
-            .peak_growth
-            .map_or("peak RSS not measurable here".to_string(), |b| {
-                format!("peak RSS +{:.1} MiB", b as f64 / MIB)
-            });
-        println!(
-            "{} checker: {} transactions ({} entries, strict-serializable) checked in {:.0} ms, {growth}, valid? {} (goals ≤ 2 s, ≤ 500 MiB)",
-            txn.workload,
-            txn.txns,
-            txn.entries,
-            txn.seconds * 1e3,
-            txn.valid
+        use crate::checkers::txn;
+        let history = txn::synthetic_txn_history(100_000, 1, list_append);
+        let models = vec!["strict-serializable".to_string()];
+        let figures = check_figures(&history, |h| {
+            if list_append {
+                txn::check_list_append(h, &models)
+            } else {
+                txn::check_rw_register(h, &models)
+            }
+        });
+        let name = if list_append {
+            "txn-list-append"
+        } else {
+            "txn-rw-register"
+        };
+        figures.print(
+            &format!("{name} checker: 100 000 transactions, strict-serializable"),
+            "checked",
+            "≤ 2 s, ≤ 500 MiB",
         );
     }
-    let lin = lin_kv_checker();
-    let growth = lin
-        .peak_growth
-        .map_or("peak RSS not measurable here".to_string(), |b| {
-            format!("peak RSS +{:.1} MiB", b as f64 / MIB)
+    {
+        use crate::checkers::linearizable;
+        let history = linearizable::synthetic_history(5, 1000.0, 60, 1);
+        let lin = check_figures(&history, |h| {
+            linearizable::check(h, linearizable::Limits::default())
         });
-    println!(
-        "lin-kv checker: a 60 s × 1000 ops/s history (5 nodes, 20 processes, {} ops, {} entries) checked in {:.0} ms, {growth}, valid? {} (goal ≤ 1 s)",
-        lin.ops,
-        lin.entries,
-        lin.seconds * 1e3,
-        lin.valid
-    );
+        lin.print(
+            "lin-kv checker: a 60 s × 1000 ops/s history (5 nodes, 20 processes)",
+            "checked",
+            "≤ 1 s",
+        );
+    }
     match large_message(30 << 20) {
         Some(times) => println!(
             "memory: one 30 MiB message (an array of numbers) routed at a peak of {times:.2}× its size, the line read from the node included (goal ≤ 3×)"
@@ -255,8 +253,8 @@ pub fn core_throughput(count: u64) -> CoreFigures {
     CoreFigures { rate, peak_growth }
 }
 
-/// What the kafka checker benchmark measured.
-pub struct KafkaCheckFigures {
+/// What a checker benchmark measured.
+pub struct CheckFigures {
     /// Client invocations and history entries.
     pub ops: usize,
     pub entries: usize,
@@ -266,44 +264,29 @@ pub struct KafkaCheckFigures {
     pub valid: serde_json::Value,
 }
 
-/// Checks a synthetic, valid 60 s × 1000 ops/s kafka history (Maelstrom's
-/// checker takes minutes on one this size).
-pub fn kafka_checker() -> KafkaCheckFigures {
-    let history = crate::checkers::kafka::synthetic_history(60_000, 10, 1);
-    let before = reset_peak_rss();
-    let start = Instant::now();
-    let result = crate::checkers::kafka::check(&history);
-    let seconds = start.elapsed().as_secs_f64();
-    let peak_growth = status_bytes("VmHWM:")
-        .zip(before)
-        .map(|(peak, before)| peak.saturating_sub(before));
-    KafkaCheckFigures {
-        ops: history.invocation_count() as usize,
-        entries: history.ops().len(),
-        seconds,
-        peak_growth,
-        valid: result["valid?"].clone(),
+impl CheckFigures {
+    fn print(&self, what: &str, verb: &str, goals: &str) {
+        let growth = self
+            .peak_growth
+            .map_or("peak RSS not measurable here".to_string(), |b| {
+                format!("peak RSS +{:.1} MiB", b as f64 / MIB)
+            });
+        println!(
+            "{what} ({} ops, {} entries) {verb} in {:.0} ms, {growth}, valid? {} (goals {goals})",
+            self.ops,
+            self.entries,
+            self.seconds * 1e3,
+            self.valid
+        );
     }
 }
 
-/// What a transactional checker benchmark measured.
-pub struct TxnCheckFigures {
-    pub workload: &'static str,
-    pub txns: usize,
-    pub entries: usize,
-    pub seconds: f64,
-    /// Growth of the peak RSS while checking, in bytes (Linux only).
-    pub peak_growth: Option<u64>,
-    pub valid: serde_json::Value,
-}
-
-/// Checks a synthetic, valid history of 100 000 transactions (10 workers,
-/// Elle's key stream) against strict serializability, the default model
-/// (Elle takes minutes on one this size).
-pub fn txn_checker(list_append: bool) -> TxnCheckFigures {
-    use crate::checkers::txn;
-    let history = txn::synthetic_txn_history(100_000, 1, list_append);
-    let models = vec!["strict-serializable".to_string()];
+/// Times `check` on a synthetic history (each checker's module builds a
+/// realistic, valid one) and measures how much it raised the peak RSS.
+pub fn check_figures(
+    history: &History,
+    check: impl FnOnce(&History) -> serde_json::Value,
+) -> CheckFigures {
     // Hand memory freed by earlier benchmarks back to the system first, so
     // the peak's growth is this check's alone.
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -313,50 +296,12 @@ pub fn txn_checker(list_append: bool) -> TxnCheckFigures {
     }
     let before = reset_peak_rss();
     let start = Instant::now();
-    let result = if list_append {
-        txn::check_list_append(&history, &models)
-    } else {
-        txn::check_rw_register(&history, &models)
-    };
+    let result = check(history);
     let seconds = start.elapsed().as_secs_f64();
     let peak_growth = status_bytes("VmHWM:")
         .zip(before)
         .map(|(peak, before)| peak.saturating_sub(before));
-    TxnCheckFigures {
-        workload: if list_append {
-            "txn-list-append"
-        } else {
-            "txn-rw-register"
-        },
-        txns: history.invocation_count() as usize,
-        entries: history.ops().len(),
-        seconds,
-        peak_growth,
-        valid: result["valid?"].clone(),
-    }
-}
-
-/// The same figures as the kafka checker benchmark's.
-pub type LinKvCheckFigures = KafkaCheckFigures;
-
-/// Checks a synthetic, valid lin-kv history (5 nodes, concurrency 4n, rate
-/// 1000 for 60 s, some info ops) for linearizability, per key.
-pub fn lin_kv_checker() -> LinKvCheckFigures {
-    use crate::checkers::linearizable;
-    let history = linearizable::synthetic_history(5, 1000.0, 60, 1);
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free heap pages.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-    let before = reset_peak_rss();
-    let start = Instant::now();
-    let result = linearizable::check(&history, linearizable::Limits::default());
-    let seconds = start.elapsed().as_secs_f64();
-    let peak_growth = status_bytes("VmHWM:")
-        .zip(before)
-        .map(|(peak, before)| peak.saturating_sub(before));
-    LinKvCheckFigures {
+    CheckFigures {
         ops: history.invocation_count() as usize,
         entries: history.ops().len(),
         seconds,

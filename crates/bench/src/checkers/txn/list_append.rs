@@ -13,8 +13,7 @@
 //! the initial state is the empty list (`nil` and `[]` alike).
 
 use super::{
-    cycles, order_step, pair, render_cycle, render_exists, unknown, ClientOps, Found, FxMap, FxSet,
-    Interner, StepWhy, Wanted, NONE,
+    order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, Interner, StepWhy, Wanted, NONE,
 };
 use crate::checkers::graph::{Dep, DepGraph};
 use crate::exact::cmp_values;
@@ -358,24 +357,12 @@ impl<'h> La<'h> {
             found.add("empty-transaction-graph", Box::new(|| json!(true)));
         }
         let ix = &ix;
-        let ops = &self.ops;
-        for f in super::search_cycles(&g, &[Dep::Ww, Dep::Wr, Dep::Rw]) {
-            let typ = f.type_name();
-            match f {
-                cycles::Found::Cycle { name, steps } => found.add(
-                    &typ,
-                    Box::new(move || render_cycle(ops, &name, &steps, &|a, b, d| ix.why(a, b, d))),
-                ),
-                cycles::Found::Exists {
-                    model,
-                    subgraph,
-                    scc,
-                } => found.add(
-                    &typ,
-                    Box::new(move || render_exists(ops, model, subgraph, &scc)),
-                ),
-            }
-        }
+        found.add_cycles(
+            &g,
+            &[Dep::Ww, Dep::Wr, Dep::Rw],
+            &self.ops,
+            move |a, b, d| ix.why(a, b, d),
+        );
         self.g1a(&mut found);
         self.g1b(&mut found);
         self.internal(&mut found);

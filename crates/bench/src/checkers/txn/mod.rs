@@ -259,6 +259,32 @@ impl<'a> Found<'a> {
             .push(render);
     }
 
+    /// Every cycle anomaly of `g` (steps explained in the order `explain`
+    /// tries the dependency kinds, as the checker's Elle counterpart does),
+    /// each witness rendered with `why`.
+    pub fn add_cycles<W>(&mut self, g: &DepGraph, explain: &[Dep], ops: &'a ClientOps, why: W)
+    where
+        W: Fn(usize, usize, Dep) -> StepWhy + Copy + 'a,
+    {
+        for f in search_cycles(g, explain) {
+            let typ = f.type_name();
+            match f {
+                cycles::Found::Cycle { name, steps } => self.add(
+                    &typ,
+                    Box::new(move || render_cycle(ops, &name, &steps, &why)),
+                ),
+                cycles::Found::Exists {
+                    model,
+                    subgraph,
+                    scc,
+                } => self.add(
+                    &typ,
+                    Box::new(move || render_exists(ops, model, subgraph, &scc)),
+                ),
+            }
+        }
+    }
+
     /// `elle.txn/result-map` over these anomalies.
     pub fn result(self, wanted: &Wanted) -> Value {
         let found: Vec<&str> = self.by_type.keys().map(String::as_str).collect();

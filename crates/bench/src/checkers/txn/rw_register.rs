@@ -12,10 +12,7 @@
 //! `ext-index` skips `info` ones, so their writes relate nothing).
 //! Non-cycle anomalies: `internal`, `G1a`, `G1b`, `lost-update`.
 
-use super::{
-    cycles, order_step, pair, render_cycle, render_exists, unknown, ClientOps, Found, FxMap, FxSet,
-    Interner, StepWhy, Wanted,
-};
+use super::{order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, Interner, StepWhy, Wanted};
 use crate::checkers::graph::{Dep, DepGraph, Deps};
 use crate::exact::cmp_values;
 use crate::history::{History, OpType};
@@ -360,24 +357,13 @@ impl<'h> Rw<'h> {
                 }),
             );
         }
-        let (ix, ops) = (&ix, &self.ops);
-        for f in super::search_cycles(&g, &[Dep::Wr, Dep::Ww, Dep::Rw]) {
-            let typ = f.type_name();
-            match f {
-                cycles::Found::Cycle { name, steps } => found.add(
-                    &typ,
-                    Box::new(move || render_cycle(ops, &name, &steps, &|a, b, d| ix.why(a, b, d))),
-                ),
-                cycles::Found::Exists {
-                    model,
-                    subgraph,
-                    scc,
-                } => found.add(
-                    &typ,
-                    Box::new(move || render_exists(ops, model, subgraph, &scc)),
-                ),
-            }
-        }
+        let ix = &ix;
+        found.add_cycles(
+            &g,
+            &[Dep::Wr, Dep::Ww, Dep::Rw],
+            &self.ops,
+            move |a, b, d| ix.why(a, b, d),
+        );
         self.internal(&mut found);
         self.g1a_g1b(&mut found);
         self.lost_update(&mut found);
