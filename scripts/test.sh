@@ -4,6 +4,15 @@
 # ending with one summary line of all test results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The browser test loads run pages in headless Chromium: install it if it
+# is missing and we may (Debian packages, as root), and make the test
+# fail rather than skip when it cannot run.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium and fonts-dejavu-core for the browser test"
+    (apt-get update -qq || true) >/dev/null 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+export GLOMERS_BROWSER_TESTS=require
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo build --workspace --bins

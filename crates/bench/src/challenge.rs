@@ -411,7 +411,8 @@ pub fn main(args: ChallengeArgs) -> i32 {
     let bin_dir = args.bin_dir.unwrap_or_else(default_bin_dir);
     let mut rows = Vec::new();
     let mut all_pass = true;
-    for c in chosen {
+    let total = chosen.len();
+    for (i, c) in chosen.into_iter().enumerate() {
         let mut opts = TestOptions::new("", bin_dir.join(c.bin), 1);
         (c.configure)(&mut opts);
         opts.node_env = c
@@ -423,6 +424,7 @@ pub fn main(args: ChallengeArgs) -> i32 {
         opts.store = args.store.clone();
         opts.quiet = !args.verbose;
         opts.sim = args.sim;
+        opts.progress_label = Some(format!("challenge {} ({}/{total})", c.id, i + 1));
         println!(
             "challenge {} ({}): running {} …",
             c.id, c.title, opts.workload

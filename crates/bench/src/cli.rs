@@ -39,6 +39,48 @@ pub enum Command {
     Challenge(ChallengeArgs),
     /// Measure the bench itself: start-up time and network throughput.
     Bench(BenchArgs),
+    /// Say why a stored run failed, and draw the messages behind a value,
+    /// a node, a message type or a time window.
+    Explain(ExplainArgs),
+    /// Browse the store's runs in a web browser.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A run directory (or a store / workload directory: its latest run).
+    pub run_dir: PathBuf,
+    /// The messages that carried this value (JSON, or a plain string), and the replies to them.
+    #[arg(long)]
+    pub value: Option<String>,
+    /// The messages to or from this node (or client, or service).
+    #[arg(long)]
+    pub node: Option<String>,
+    /// The messages of this body type (`read` also matches `read_ok`).
+    #[arg(long = "type")]
+    pub kind: Option<String>,
+    /// Only from this many seconds into the run.
+    #[arg(long)]
+    pub from: Option<f64>,
+    /// Only up to this many seconds into the run.
+    #[arg(long)]
+    pub to: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The store to browse.
+    #[arg(long, default_value = "store")]
+    pub store: PathBuf,
+    /// Port to listen on (0: any free port, printed at start).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on; only loopback unless --public is given.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Allow a non-loopback --host (exposes node logs and messages to the network).
+    #[arg(long)]
+    pub public: bool,
 }
 
 #[derive(Debug, Args)]

@@ -94,6 +94,8 @@ pub struct Completion {
 #[derive(Debug, Default, Clone)]
 pub struct History {
     ops: Vec<Op>,
+    /// Completions of workload operations so far: ok, fail, info.
+    outcomes: [u64; 3],
 }
 
 impl History {
@@ -101,8 +103,22 @@ impl History {
         &self.ops
     }
 
+    /// Workload operations completed so far: (ok, fail, info).
+    pub fn outcome_counts(&self) -> (u64, u64, u64) {
+        let [ok, fail, info] = self.outcomes;
+        (ok, fail, info)
+    }
+
     /// Appends an op, assigning its index. Returns the index.
     pub fn push(&mut self, mut op: Op) -> usize {
+        if op.is_workload_op() {
+            match op.typ {
+                OpType::Invoke => {}
+                OpType::Ok => self.outcomes[0] += 1,
+                OpType::Fail => self.outcomes[1] += 1,
+                OpType::Info => self.outcomes[2] += 1,
+            }
+        }
         op.index = self.ops.len();
         self.ops.push(op);
         self.ops.len() - 1

@@ -10,23 +10,28 @@
 //! - [`exact`]: exact order of JSON numbers (they stay as the node wrote them);
 //! - [`process`] and [`run`]: real node processes and the real-time driver;
 //! - [`sim`]: in-process nodes on virtual time, seed sweeps;
-//! - [`report`]: the store directory, summary and Lamport diagram;
-//! - [`cli`], [`challenge`], [`perf`]: the `glomers` commands.
+//! - [`report`]: the store directory, summary, Lamport diagrams, plots and
+//!   the run page with its findings;
+//! - [`cli`], [`challenge`], [`perf`], [`explain`], [`serve`]: the `glomers`
+//!   commands.
 
 pub mod challenge;
 pub mod checkers;
 pub mod cli;
 pub mod client;
 pub mod exact;
+pub mod explain;
 pub mod history;
 pub mod net;
 pub mod opts;
 pub mod perf;
 pub mod process;
+pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod run;
 pub mod runner;
+pub mod serve;
 pub mod services;
 pub mod sim;
 pub mod workloads;

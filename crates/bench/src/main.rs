@@ -5,7 +5,7 @@ use glomers_bench::cli::{Cli, Command, EXIT_BAD_ARGS};
 use glomers_bench::opts::TestOptions;
 use glomers_bench::run::{self, Outcome};
 use glomers_bench::sim::{self, registry};
-use glomers_bench::{challenge, perf};
+use glomers_bench::{challenge, explain, perf, serve};
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -33,6 +33,8 @@ fn main() {
         }
         Command::Challenge(args) => challenge::main(args),
         Command::Bench(args) => perf::main(args),
+        Command::Explain(args) => explain::main(args),
+        Command::Serve(args) => serve::main(args),
     };
     std::process::exit(code);
 }

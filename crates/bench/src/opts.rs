@@ -43,6 +43,8 @@ pub struct TestOptions {
     pub recovery_s: f64,
     /// Print nothing but the final verdict line.
     pub quiet: bool,
+    /// Shown with the live progress (set by `glomers challenge`).
+    pub progress_label: Option<String>,
     /// `--test-count`: repeat the run, stopping at the first invalid one.
     pub test_count: u64,
     /// `--sim`: nodes run in-process on virtual time.
@@ -81,6 +83,7 @@ impl TestOptions {
             store: PathBuf::from("store"),
             recovery_s: 10.0,
             quiet: false,
+            progress_label: None,
             test_count: 1,
             sim: false,
         }

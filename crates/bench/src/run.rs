@@ -7,6 +7,7 @@
 use crate::checkers::Validity;
 use crate::opts::TestOptions;
 use crate::process::{spawn_all, ProcEvent};
+use crate::progress::Progress;
 use crate::report::{store, summary};
 use crate::runner::Runner;
 use crate::workloads;
@@ -56,6 +57,7 @@ pub struct Session<'a> {
     pub runner: Runner,
     pub dir: PathBuf,
     pub console: Vec<String>,
+    pub progress: Progress,
 }
 
 impl<'a> Session<'a> {
@@ -65,11 +67,15 @@ impl<'a> Session<'a> {
         let dir = store::create_run_dir(&opts.store, &opts.workload)?;
         let mut runner = Runner::new(opts.clone(), workload);
         runner.journal_to(&dir.join(store::JOURNAL_FILE))?;
+        // Simulated runs take well under a second: no live display.
+        let label = opts.progress_label.as_deref().unwrap_or("");
+        let show = mode != "simulation" && (!opts.quiet || !label.is_empty());
         let session = Self {
             opts,
             runner,
             dir,
             console: Vec::new(),
+            progress: Progress::new(label, show, opts.quiet),
         };
         session.say(&format!(
             "glomers test -w {} with {} node(s) ({mode}), seed {} → {}",
@@ -82,9 +88,7 @@ impl<'a> Session<'a> {
     }
 
     fn say(&self, line: &str) {
-        if !self.opts.quiet {
-            println!("{line}");
-        }
+        self.progress.println(line);
     }
 
     /// Prints a line (unless quiet) and keeps it in the console log.
@@ -109,9 +113,18 @@ impl<'a> Session<'a> {
             self.note(format!("WARNING: {e}"));
         }
         let failure = failure.or_else(|| self.runner.abort_reason().map(str::to_string));
+        self.progress.checking();
         let results = self.runner.results();
+        self.progress.finish();
         let verdict = Validity::of(&results);
-        store::write_run(&self.dir, self.opts, &self.runner, &results, &self.console)?;
+        store::write_run(
+            &self.dir,
+            self.opts,
+            &self.runner,
+            &results,
+            &self.console,
+            failure.as_deref(),
+        )?;
         if !self.opts.quiet {
             summary::print(self.opts, &results, &self.dir);
         }
@@ -162,11 +175,10 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
             procs[node].send(msg.to_line());
         }
         for line in runner.take_log() {
-            if !opts.quiet {
-                println!("{line}");
-            }
+            session.progress.println(&line);
             session.console.push(line);
         }
+        session.progress.update(&runner.status(now()));
         if runner.is_done() {
             break;
         }

@@ -180,6 +180,11 @@ impl Journal {
         }
     }
 
+    /// Messages sent so far, clients' included.
+    pub fn message_count(&self) -> u64 {
+        self.all.msg_count
+    }
+
     /// `:net` as in results.edn; `op_count` is the number of client invocations.
     pub fn stats(&self, op_count: u64) -> Value {
         let per_op = |c: &Counts| (op_count > 0).then(|| c.msg_count as f64 / op_count as f64);

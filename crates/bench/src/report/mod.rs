@@ -1,8 +1,10 @@
 //! What a run leaves behind: the store directory, the terminal summary, the
-//! Lamport diagram of messages, the timeline of operations and the
-//! performance plots.
+//! Lamport diagram of messages, the timeline of operations, the
+//! performance plots, and the run page that explains it all (findings).
 pub mod edn;
+pub mod findings;
 pub mod lamport;
+pub mod page;
 pub mod plots;
 pub mod store;
 pub mod summary;

@@ -1,9 +1,11 @@
 //! The store: `store/<workload>/<timestamp>/` with `results.json` (keys as
 //! in Maelstrom's results.edn) and `results.edn` itself, `history.jsonl`,
-//! `history.txt`, the message journal, `messages.svg`, `timeline.html`, the
+//! `history.txt`, the message journal, `messages.svg` (and further pages
+//! `messages-2.svg`, …), `timeline.html`, the
 //! performance plots `latency-raw.svg`, `latency-quantiles.svg` and
 //! `rate.svg`, `node-logs/`, the console log and the options with the exact
-//! command to replay the run;
+//! command to replay the run, `error.txt` when the run failed, and the run
+//! page `index.html`;
 //! plus `store/latest` and `store/<workload>/latest` links to the newest run.
 
 use crate::net::delivery::Jitter;
@@ -48,6 +50,7 @@ pub fn write_run(
     runner: &Runner,
     results: &Value,
     console: &[String],
+    failure: Option<&str>,
 ) -> Result<(), String> {
     let io = |what: &str, e: std::io::Error| format!("writing {what} in {}: {e}", dir.display());
     let pretty = serde_json::to_string_pretty(results).unwrap_or_default();
@@ -78,8 +81,16 @@ pub fn write_run(
     // The journal was streamed to disk during the run; draw from the file.
     let journal = File::open(dir.join(JOURNAL_FILE)).map_err(|e| io(JOURNAL_FILE, e))?;
     let events = read_events(std::io::BufReader::new(journal));
-    fs::write(dir.join("messages.svg"), super::lamport::render(events))
-        .map_err(|e| io("messages.svg", e))?;
+    let pages = super::lamport::pages(
+        events,
+        &super::lamport::Options::default(),
+        MESSAGE_PAGES,
+        |i| Some(message_page(i)),
+    );
+    for (i, svg) in pages.into_iter().enumerate() {
+        let name = message_page(i);
+        fs::write(dir.join(&name), svg).map_err(|e| io(&name, e))?;
+    }
     fs::write(
         dir.join("timeline.html"),
         super::timeline::render(runner.history()),
@@ -128,6 +139,11 @@ pub fn write_run(
     .map_err(|e| io("test.json", e))?;
     fs::write(dir.join("jepsen.log"), console.join("\n") + "\n")
         .map_err(|e| io("jepsen.log", e))?;
+    if let Some(failure) = failure {
+        let name = super::findings::ERROR_FILE;
+        fs::write(dir.join(name), format!("{failure}\n")).map_err(|e| io(name, e))?;
+    }
+    super::page::write(dir)?;
 
     if let Some(run_name) = dir.file_name() {
         let workload_dir = dir.parent().unwrap_or(dir);
@@ -138,6 +154,17 @@ pub fn write_run(
         );
     }
     Ok(())
+}
+
+/// At most this many pages of the Lamport diagram are drawn.
+const MESSAGE_PAGES: usize = 10;
+
+/// The file of page `i` (0-based) of the Lamport diagram.
+pub fn message_page(i: usize) -> String {
+    match i {
+        0 => "messages.svg".into(),
+        i => format!("messages-{}.svg", i + 1),
+    }
 }
 
 /// The message journal of a run directory, written while the run goes.

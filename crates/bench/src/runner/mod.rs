@@ -39,6 +39,20 @@ pub enum Phase {
     Done,
 }
 
+/// A snapshot of a run for progress displays.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub elapsed_s: f64,
+    pub limit_s: u64,
+    pub phase: Phase,
+    pub ok: u64,
+    pub fail: u64,
+    pub info: u64,
+    pub messages: u64,
+    /// `None` without a nemesis, else whether the network is partitioned now.
+    pub partitioned: Option<bool>,
+}
+
 #[derive(Debug)]
 struct InFlight {
     op: OpSpec,
@@ -194,6 +208,28 @@ impl Runner {
 
     pub fn phase(&self) -> Phase {
         self.phase
+    }
+
+    /// Where the run stands, for progress displays.
+    pub fn status(&self, now: u64) -> Status {
+        let (ok, fail, info) = self.history.outcome_counts();
+        Status {
+            // Time into the main phase (zero before it starts).
+            elapsed_s: match self.main_end {
+                0 => 0.0,
+                end => {
+                    let main_start = end.saturating_sub(self.opts.time_limit_s.saturating_mul(SEC));
+                    now.saturating_sub(main_start) as f64 / SEC as f64
+                }
+            },
+            limit_s: self.opts.time_limit_s,
+            phase: self.phase,
+            ok,
+            fail,
+            info,
+            messages: self.net.journal().message_count(),
+            partitioned: self.nemesis.as_ref().map(|n| n.partitioned),
+        }
     }
 
     pub fn nodes(&self) -> &[NodeState] {

@@ -1,28 +1,37 @@
 //! The Lamport diagram (`messages.svg`, `network.md` §6): renders the message
-//! journal as a standalone SVG with one vertical line per participant, time
-//! running downward one step per journal event, and an arrow per delivered
-//! message from its send step to its receive step.
+//! journal as a standalone SVG with one vertical line per participant
+//! ([`lanes`]), time running downward one step per journal event (its time
+//! on the left axis), and an arrow per delivered message from its send step
+//! to its receive step. Long journals are split into pages of
+//! [`MAX_EVENTS`]; [`filter`] picks the messages of a focused diagram
+//! (`glomers explain`), where messages never delivered show as crossed stubs.
+
+pub mod filter;
+pub mod lanes;
 
 use super::{cut, escape};
-use crate::net::journal::{is_client_id, EventKind, JournalEvent, NetMessage};
+use crate::net::journal::{EventKind, JournalEvent, NetMessage};
+use filter::seconds;
+use lanes::{ClientLanes, Lanes};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 
-/// At most this many journal events (after removing `init`/`init_ok`) are drawn.
-const MAX_EVENTS: usize = 10_000;
-/// Diagram width in pixels.
-const WIDTH: f64 = 1200.0;
-/// Horizontal margin on each side of the participant columns.
-const MARGIN_X: f64 = 40.0;
+/// At most this many journal events (after removing `init`/`init_ok`) are
+/// drawn on one page.
+pub const MAX_EVENTS: usize = 10_000;
 /// Vertical distance between two consecutive journal events.
 const STEP: f64 = 20.0;
 /// Y coordinate of step 0 (leaves room for the first row of name labels).
 const TOP: f64 = 40.0;
+/// Extra room above for a title.
+const TITLE_HEIGHT: f64 = 24.0;
 /// Space below the last step.
 const BOTTOM: f64 = 20.0;
-/// Participant names are repeated every this many steps.
+/// Participant names (and the time) are repeated every this many steps.
 const LABEL_EVERY: usize = 50;
+/// Diagrams with at most this many events show the time of every step.
+const EVERY_TIME_UP_TO: usize = 200;
 /// Maximum length of an arrow label, in characters.
 const LABEL_MAX_CHARS: usize = 48;
 
@@ -31,25 +40,67 @@ const COLOR_CLIENT: &str = super::LIGHT_BLUE;
 const COLOR_SERVER: &str = "#000000";
 const COLOR_TRUNCATED: &str = super::ORANGE;
 
-/// Renders `events` (the full journal, in order, e.g. read back from disk)
-/// as an SVG document.
+/// How to draw: lanes, a title, and whether the events are all there is
+/// (then a send without a receive was never delivered and gets a stub).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub clients: ClientLanes,
+    pub title: Option<String>,
+    pub complete: bool,
+    /// Said under the cut-off line when more events follow (e.g. the next
+    /// page's file name).
+    pub continued_in: Option<String>,
+}
+
+/// Renders the first page of `events` (the full journal, in order, e.g.
+/// read back from disk) as an SVG document.
 pub fn render(events: impl IntoIterator<Item = JournalEvent>) -> String {
-    // Lazily filter so a huge journal costs only what is drawn (plus one).
-    let mut shown: Vec<JournalEvent> = events
+    let mut pages = pages(events, &Options::default(), 1, |_| None);
+    pages.swap_remove(0)
+}
+
+/// Renders the journal as up to `max_pages` pages of [`MAX_EVENTS`] events;
+/// `page_name(i)` names page `i` (0-based) for the previous page's footer.
+/// Reads the events lazily, holding one page at a time.
+pub fn pages(
+    events: impl IntoIterator<Item = JournalEvent>,
+    options: &Options,
+    max_pages: usize,
+    page_name: impl Fn(usize) -> Option<String>,
+) -> Vec<String> {
+    let mut events = events
         .into_iter()
         .filter(|e| !matches!(e.message.kind().as_str(), "init" | "init_ok"))
-        .take(MAX_EVENTS + 1)
-        .collect();
-    let truncated = shown.len() > MAX_EVENTS;
-    shown.truncate(MAX_EVENTS);
+        .peekable();
+    let mut out = Vec::new();
+    loop {
+        let page: Vec<JournalEvent> = events.by_ref().take(MAX_EVENTS).collect();
+        let more = events.peek().is_some();
+        let last = !more || out.len() + 1 == max_pages;
+        let mut opts = options.clone();
+        opts.complete = options.complete && !more;
+        if more {
+            opts.continued_in = if last { None } else { page_name(out.len() + 1) };
+        }
+        out.push(draw(&page, &opts, more));
+        if last {
+            return out;
+        }
+    }
+}
 
-    let names = participants(&shown);
-    let column: HashMap<&str, f64> = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (*name, column_x(i, names.len())))
-        .collect();
-
+/// Draws `shown` (already chosen and in journal order); `truncated` adds
+/// the cut-off line.
+pub fn draw(shown: &[JournalEvent], options: &Options, truncated: bool) -> String {
+    let lanes = Lanes::new(shown, options.clients);
+    let width = lanes.width;
+    let top = TOP
+        + if options.title.is_some() {
+            TITLE_HEIGHT
+        } else {
+            0.0
+        };
+    let y_of = |step: usize| top + step as f64 * STEP;
     let steps = shown.len();
     let lines_bottom = y_of(steps.max(1)) - STEP / 2.0;
     let mut height = lines_bottom + BOTTOM;
@@ -58,31 +109,55 @@ pub fn render(events: impl IntoIterator<Item = JournalEvent>) -> String {
     }
 
     let mut svg = String::with_capacity(4096 + steps * 300);
-    header(&mut svg, height);
+    header(&mut svg, width, height);
+    if let Some(title) = &options.title {
+        let _ = writeln!(
+            svg,
+            "<text class=\"title\" x=\"{:.1}\" y=\"18\">{}</text>",
+            lanes::MARGIN_LEFT,
+            escape(title)
+        );
+    }
 
-    // Participant lines and their (repeated) name labels.
+    // Participant lines and their (repeated) name labels; the time axis.
+    let label_rows: Vec<usize> = (0..steps.max(1)).step_by(LABEL_EVERY).collect();
     svg.push_str("<g class=\"participants\">\n");
-    for name in &names {
-        let x = column[name];
+    let fit = lanes.label_chars();
+    for (i, name) in lanes.names().iter().enumerate() {
+        let x = lanes.x(i);
         let _ = writeln!(
             svg,
             "<line class=\"participant\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{lines_bottom:.1}\"/>",
-            TOP - STEP
+            top - STEP
         );
-        let name = escape(name);
-        for step in (0..steps.max(1)).step_by(LABEL_EVERY) {
+        let shown_name = escape(&cut(name, fit));
+        let full = escape(name);
+        for &step in &label_rows {
             let _ = writeln!(
                 svg,
-                "<text class=\"name\" x=\"{x:.1}\" y=\"{:.1}\">{name}</text>",
+                "<text class=\"name\" x=\"{x:.1}\" y=\"{:.1}\"><title>{full}</title>{shown_name}</text>",
                 y_of(step) - STEP / 2.0 - 4.0
+            );
+        }
+    }
+    svg.push_str("</g>\n<g class=\"time\">\n");
+    for (step, event) in shown.iter().enumerate() {
+        if steps <= EVERY_TIME_UP_TO || step % LABEL_EVERY == 0 {
+            let _ = writeln!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{:.1}\">{} s</text>",
+                lanes::MARGIN_LEFT - 8.0,
+                y_of(step) + 3.0,
+                seconds(event.time)
             );
         }
     }
     svg.push_str("</g>\n");
 
-    // Arrows for delivered messages.
+    // Arrows for delivered messages; stubs for those never delivered.
     svg.push_str("<g class=\"messages\">\n");
     let mut sent_at: HashMap<u64, usize> = HashMap::with_capacity(steps);
+    let mut received: HashSet<u64> = HashSet::new();
     for (step, event) in shown.iter().enumerate() {
         let m = &event.message;
         match event.kind {
@@ -90,10 +165,20 @@ pub fn render(events: impl IntoIterator<Item = JournalEvent>) -> String {
                 sent_at.insert(m.id, step);
             }
             EventKind::Recv => {
+                received.insert(m.id);
                 if let Some(&sent) = sent_at.get(&m.id) {
-                    let (x1, x2) = (column[m.src.as_str()], column[m.dest.as_str()]);
+                    let (x1, x2) = (lanes.x_of(&m.src), lanes.x_of(&m.dest));
                     arrow(&mut svg, m, (x1, y_of(sent)), (x2, y_of(step)));
                 }
+            }
+        }
+    }
+    if options.complete {
+        for (step, event) in shown.iter().enumerate() {
+            let m = &event.message;
+            if event.kind == EventKind::Send && !received.contains(&m.id) {
+                let (x1, x2) = (lanes.x_of(&m.src), lanes.x_of(&m.dest));
+                undelivered(&mut svg, m, (x1, y_of(step)), x2);
             }
         }
     }
@@ -101,12 +186,17 @@ pub fn render(events: impl IntoIterator<Item = JournalEvent>) -> String {
 
     if truncated {
         let y = lines_bottom + STEP;
+        let next = options
+            .continued_in
+            .as_ref()
+            .map(|n| format!(" (continued in {})", escape(n)))
+            .unwrap_or_default();
         let _ = writeln!(
             svg,
-            "<g class=\"truncated\"><line x1=\"0\" y1=\"{y:.1}\" x2=\"{WIDTH:.0}\" y2=\"{y:.1}\" \
+            "<g class=\"truncated\"><line x1=\"0\" y1=\"{y:.1}\" x2=\"{width:.0}\" y2=\"{y:.1}\" \
              stroke=\"{COLOR_TRUNCATED}\" stroke-width=\"2\"/><text x=\"{:.1}\" y=\"{:.1}\" \
-             fill=\"{COLOR_TRUNCATED}\" text-anchor=\"middle\">Additional network events not shown</text></g>",
-            WIDTH / 2.0,
+             fill=\"{COLOR_TRUNCATED}\" text-anchor=\"middle\">Additional network events not shown{next}</text></g>",
+            width / 2.0,
             y - 5.0
         );
     }
@@ -115,50 +205,19 @@ pub fn render(events: impl IntoIterator<Item = JournalEvent>) -> String {
     svg
 }
 
-/// The participants in column order: clients, then other numbered ids (nodes),
-/// each by numeric suffix, then ids without a digit suffix (services).
-fn participants(events: &[JournalEvent]) -> Vec<&str> {
-    let mut names: Vec<&str> = events
-        .iter()
-        .flat_map(|e| [e.message.src.as_str(), e.message.dest.as_str()])
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names.sort_by_cached_key(|name| order_key(name));
-    names
-}
-
-/// Sort key: (group, numeric suffix, name). The suffix is compared as a
-/// number of arbitrary size: (digit count without leading zeros, digits).
-fn order_key(name: &str) -> (u8, usize, &str, &str) {
-    let prefix = name.trim_end_matches(|c: char| c.is_ascii_digit());
-    let digits = &name[prefix.len()..];
-    if digits.is_empty() {
-        return (2, 0, "", name);
-    }
-    let significant = digits.trim_start_matches('0');
-    let group = if is_client_id(name) { 0 } else { 1 };
-    (group, significant.len(), significant, name)
-}
-
-fn column_x(index: usize, count: usize) -> f64 {
-    MARGIN_X + (index as f64 + 0.5) * (WIDTH - 2.0 * MARGIN_X) / count as f64
-}
-
-fn y_of(step: usize) -> f64 {
-    TOP + step as f64 * STEP
-}
-
-fn header(svg: &mut String, height: f64) {
-    super::open_svg(svg, WIDTH, height);
+fn header(svg: &mut String, width: f64, height: f64) {
+    super::open_svg(svg, width, height);
     svg.push_str(
         "<style>\
          text { font-family: sans-serif; font-size: 10px; }\
+         .title { font-size: 13px; font-weight: bold; }\
          .participant { stroke: #BBBBBB; stroke-width: 1; }\
          .name { text-anchor: middle; font-weight: bold; fill: #666666; }\
+         .time text { text-anchor: end; fill: #999999; }\
          .msg line { stroke-width: 1; }\
          .msg text { text-anchor: middle; }\
          .msg:hover line { stroke-width: 3; }\
+         .undelivered line { stroke-dasharray: 4 3; }\
          </style>\n<defs>\n",
     );
     for (id, color) in [
@@ -204,6 +263,29 @@ fn arrow(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), (x2, y2): (f64,
         src = escape(&m.src),
         dest = escape(&m.dest),
         body = escape(body),
+        label = escape(&label(m)),
+    );
+}
+
+/// A message sent but never received: a dashed stub from the sender
+/// toward its destination, crossed at the end, labelled with its type.
+fn undelivered(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), x2: f64) {
+    let reach = if (x2 - x1).abs() < 1.0 {
+        30.0
+    } else {
+        (x2 - x1) * 0.4
+    };
+    let (ex, ey) = (x1 + reach, y1 + STEP * 0.6);
+    let _ = writeln!(
+        svg,
+        "<g class=\"msg undelivered\"><title>{src} \u{2192} {dest}, never delivered\n{body}</title>\
+         <line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{ex:.1}\" y2=\"{ey:.1}\" stroke=\"{COLOR_TRUNCATED}\"/>\
+         <text x=\"{ex:.1}\" y=\"{ey:.1}\" dy=\"4\" fill=\"{COLOR_TRUNCATED}\">\u{2715}</text>\
+         <text x=\"{mx:.1}\" y=\"{y1:.1}\" dy=\"-3\" fill=\"{COLOR_TRUNCATED}\">{label} (never delivered)</text></g>",
+        src = escape(&m.src),
+        dest = escape(&m.dest),
+        body = escape(m.body.get()),
+        mx = x1 + reach / 2.0,
         label = escape(&label(m)),
     );
 }
@@ -314,8 +396,11 @@ mod tests {
     fn name_labels(svg: &str) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
         for piece in svg.split("<text class=\"name\"").skip(1) {
-            let start = piece.find('>').unwrap() + 1;
-            let end = piece.find("</text>").unwrap();
+            let start = piece
+                .find("</title>")
+                .map_or(piece.find('>').unwrap() + 1, |i| i + 8);
+            let end = piece.rfind("</text>").unwrap();
+            let end = piece[..end].find("</text>").unwrap_or(end);
             let name = piece[start..end].to_string();
             if !names.contains(&name) {
                 names.push(name);
@@ -475,20 +560,133 @@ mod tests {
         assert!(!svg.contains("Additional network events not shown"));
     }
 
-    #[test]
-    fn large_journal_renders_quickly() {
+    /// The x and estimated half-width of every lane label on the first row.
+    fn label_extents(svg: &str) -> Vec<(f64, f64)> {
+        let first_y = svg
+            .split("<text class=\"name\"")
+            .nth(1)
+            .and_then(|p| p.split("y=\"").nth(1))
+            .and_then(|p| p.split('"').next())
+            .unwrap()
+            .to_string();
+        svg.split("<text class=\"name\"")
+            .skip(1)
+            .filter(|p| p.contains(&format!("y=\"{first_y}\"")))
+            .map(|p| {
+                let x: f64 = p
+                    .split("x=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                let text = p
+                    .split("</title>")
+                    .nth(1)
+                    .unwrap()
+                    .split("</text>")
+                    .next()
+                    .unwrap();
+                (x, text.chars().count() as f64 * lanes::CHAR_WIDTH / 2.0)
+            })
+            .collect()
+    }
+
+    /// A 25-node broadcast run: 25 nodes, 50 clients (some replaced), seq-kv.
+    fn big_run() -> Vec<JournalEvent> {
         let mut events = Vec::new();
-        for i in 0..100_000u64 {
+        let mut id = 0;
+        for n in 0..25u64 {
+            for c in [25 + n, 50 + n] {
+                events.extend(delivered(
+                    id,
+                    &format!("c{c}"),
+                    &format!("n{n}"),
+                    json!({"type": "read"}),
+                ));
+                id += 1;
+            }
+            events.extend(delivered(id, &format!("n{n}"), "n0", json!({"type": "up"})));
+            id += 1;
             events.extend(delivered(
-                i,
-                "c1",
-                "n0",
-                json!({"type": "ping", "msg_id": i}),
+                id,
+                &format!("n{n}"),
+                "seq-kv",
+                json!({"type": "read"}),
             ));
+            id += 1;
         }
-        let start = std::time::Instant::now();
-        let svg = render(events.clone());
-        assert!(svg.contains("Additional network events not shown"));
-        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        events
+    }
+
+    #[test]
+    fn many_clients_share_a_lane_and_labels_never_overlap() {
+        let svg = render(big_run());
+        assert_well_formed(&svg);
+        let names = name_labels(&svg);
+        assert_eq!(names.len(), 1 + 25 + 1, "{names:?}");
+        assert_eq!(names[0], lanes::CLIENTS_LANE);
+        assert_eq!(names[1], "n0");
+        assert_eq!(names[26], "seq-kv");
+        let extents = label_extents(&svg);
+        assert_eq!(extents.len(), 27);
+        for pair in extents.windows(2) {
+            let ((x1, h1), (x2, h2)) = (pair[0], pair[1]);
+            assert!(x1 + h1 < x2 - h2, "labels at {x1} and {x2} overlap");
+        }
+        // Every client arrow starts or ends on the shared lane.
+        let clients_x = extents[0].0;
+        let client_arrows = svg.split("<g class=\"msg client\"").skip(1).count();
+        assert_eq!(client_arrows, 50);
+        assert_eq!(
+            svg.matches(&format!("x1=\"{clients_x:.1}\"")).count(),
+            50 + 1,
+            "50 arrows and the lane itself"
+        );
+    }
+
+    #[test]
+    fn a_complete_selection_shows_undelivered_messages() {
+        let lost = msg(0, "n0", "n1", json!({"type": "gossip", "values": [42]}));
+        let mut events = vec![ev(EventKind::Send, &lost)];
+        events.extend(delivered(1, "n1", "n0", json!({"type": "kept_one"})));
+        let opts = Options {
+            complete: true,
+            title: Some("messages carrying 42".into()),
+            ..Options::default()
+        };
+        let svg = draw(&events, &opts, false);
+        assert_well_formed(&svg);
+        assert_eq!(svg.matches("<g class=\"msg undelivered\"").count(), 1);
+        assert!(svg.contains("gossip {&quot;values&quot;:[42]} (never delivered)"));
+        assert!(svg.contains(">messages carrying 42</text>"));
+        // Without `complete`, a send may just be received on a later page.
+        let svg = draw(&events, &Options::default(), false);
+        assert!(!svg.contains("class=\"msg undelivered\""));
+    }
+
+    #[test]
+    fn long_journals_are_paged() {
+        let mut events = Vec::new();
+        for i in 0..12_000u64 {
+            events.extend(delivered(i, "n0", "n1", json!({"type": "ping"})));
+        }
+        let name = |i: usize| Some(format!("messages-{}.svg", i + 1));
+        let pages = pages(events.clone(), &Options::default(), 5, name);
+        assert_eq!(pages.len(), 3);
+        assert!(pages[0].contains("continued in messages-2.svg"));
+        assert!(pages[1].contains("continued in messages-3.svg"));
+        assert!(!pages[2].contains("Additional network events"));
+        let total: usize = pages
+            .iter()
+            .map(|p| p.matches("<g class=\"msg").count())
+            .sum();
+        // Messages split across a page boundary draw on neither page.
+        assert!(total >= 12_000 - 2, "{total}");
+        let capped = super::pages(events, &Options::default(), 2, name);
+        assert_eq!(capped.len(), 2);
+        assert!(capped[1].contains("Additional network events not shown</text>"));
     }
 }

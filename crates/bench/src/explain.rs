@@ -1,0 +1,96 @@
+//! `glomers explain RUN_DIR`: what a stored run found, in words, and a
+//! focused Lamport diagram of just the messages that matter — those that
+//! carried a value (and the replies to them), to or from a node, of a type,
+//! or in a time window. "Why was 42 lost?" becomes one picture.
+
+use crate::cli::{ExplainArgs, EXIT_BAD_ARGS};
+use crate::net::journal::EventKind;
+use crate::report::findings::{self, Run};
+use crate::report::lamport::filter::{seconds, Filter};
+use crate::report::page;
+
+pub fn main(args: ExplainArgs) -> i32 {
+    // A reader that stops early (`| head`) ends us quietly, as for any
+    // Unix filter; explain starts no nodes whose pipes this could affect.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of a signal has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let dir = if args.run_dir.join("results.json").is_file() {
+        args.run_dir.clone()
+    } else {
+        // `store/` or `store/<workload>` work too: their `latest` run.
+        args.run_dir.join("latest")
+    };
+    let run = match Run::open(&dir) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("glomers explain: {e}");
+            return EXIT_BAD_ARGS;
+        }
+    };
+    let seconds_to_ns = |s: f64| (s.max(0.0) * 1e9) as u64;
+    let filter = Filter {
+        value: args.value.as_deref().map(Filter::parse_value),
+        node: args.node.clone(),
+        kind: args.kind.clone(),
+        from: args.from.map(seconds_to_ns),
+        to: args.to.map(seconds_to_ns),
+    };
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        if from > to {
+            eprintln!("glomers explain: --from {from} is after --to {to}");
+            return EXIT_BAD_ARGS;
+        }
+    }
+
+    println!("{}: {}", run.workload(), page::verdict(&run));
+    if filter.is_empty() {
+        for f in findings::findings(&run) {
+            println!("\n[{}] {}", f.checker, f.sentence);
+            for line in &f.evidence {
+                println!("  - {line}");
+            }
+        }
+        if let Err(e) = page::write(&dir) {
+            eprintln!("glomers explain: {e}");
+            return crate::run::EXIT_CRASH;
+        }
+        println!("\nrun page: {}", dir.join(page::PAGE_FILE).display());
+        return 0;
+    }
+
+    let events = filter.select(run.journal());
+    let delivered: std::collections::HashSet<u64> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Recv)
+        .map(|e| e.message.id)
+        .collect();
+    println!("{} ({} events):", filter.describe(), events.len());
+    for e in events.iter().filter(|e| e.kind == EventKind::Send) {
+        let m = &e.message;
+        let fate = if delivered.contains(&m.id) {
+            ""
+        } else {
+            "  (never delivered)"
+        };
+        println!(
+            "  {:>9} s  {} → {}  {}{fate}",
+            seconds(e.time),
+            m.src,
+            m.dest,
+            crate::report::cut(m.body.get(), 160)
+        );
+    }
+    match page::write_focused(&run, &filter) {
+        Ok(name) => {
+            println!("diagram: {}", dir.join(name).display());
+            0
+        }
+        Err(e) => {
+            eprintln!("glomers explain: {e}");
+            crate::run::EXIT_CRASH
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Echo, unique ids and the counters: the offending operations themselves.
+
+use super::{and_more, op_phrase, Finding, Run, SHOWN};
+use crate::exact::cmp_values;
+use serde_json::Value;
+use std::cmp::Ordering;
+
+/// Echo: replies that did not echo the request.
+pub fn echo(result: &Value) -> Vec<Finding> {
+    let errors = result["errors"].as_array().cloned().unwrap_or_default();
+    if errors.is_empty() {
+        return Vec::new();
+    }
+    let mut evidence: Vec<String> = errors
+        .iter()
+        .take(SHOWN)
+        .map(|e| match e.as_array().map(Vec::as_slice) {
+            Some([_, sent, _, got]) => format!("sent {sent}, the reply was {got}"),
+            _ => e.to_string(),
+        })
+        .collect();
+    and_more(&mut evidence, errors.len());
+    vec![Finding {
+        checker: "workload".into(),
+        sentence: format!(
+            "{} echo replies did not carry back the request's `echo` field unchanged.",
+            errors.len()
+        ),
+        evidence,
+        ..Finding::default()
+    }]
+}
+
+/// Unique ids: ids handed out more than once, and the operations that got them.
+pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
+    let dups = result["duplicated"].as_array().cloned().unwrap_or_default();
+    if dups.is_empty() {
+        return Vec::new();
+    }
+    let shown: Vec<(Value, Value)> = dups
+        .iter()
+        .take(SHOWN)
+        .filter_map(|d| Some((d.get(0)?.clone(), d.get(1)?.clone())))
+        .collect();
+    // The operations that received each shown id.
+    let mut got: Vec<Vec<String>> = vec![Vec::new(); shown.len()];
+    for op in run.history() {
+        if op["type"] != "ok" || op["f"] != "generate" {
+            continue;
+        }
+        for (i, (id, _)) in shown.iter().enumerate() {
+            if cmp_values(&op["value"], id) == Ordering::Equal {
+                got[i].push(op_phrase(&op));
+            }
+        }
+    }
+    let mut evidence: Vec<String> = shown
+        .iter()
+        .zip(&got)
+        .map(|((id, times), ops)| format!("id {id}, returned {times} times: {}", ops.join("; ")))
+        .collect();
+    and_more(&mut evidence, dups.len());
+    vec![Finding {
+        checker: "workload".into(),
+        sentence: format!(
+            "{} ids were handed out more than once (of {} acknowledged).",
+            result["duplicated-count"], result["acknowledged-count"]
+        ),
+        evidence,
+        ..Finding::default()
+    }]
+}
+
+/// Counters: final reads outside what the acknowledged adds allow.
+pub fn counter(result: &Value) -> Vec<Finding> {
+    let errors = result["errors"].as_array().cloned().unwrap_or_default();
+    let acceptable: Vec<String> = result["acceptable"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| match r.as_array().map(Vec::as_slice) {
+            Some([lo, hi]) if lo == hi => format!("{lo}"),
+            Some([lo, hi]) => format!("{lo} to {hi}"),
+            _ => r.to_string(),
+        })
+        .collect();
+    let mut evidence: Vec<String> = errors
+        .iter()
+        .take(SHOWN)
+        .map(|op| format!("{} read {}", op_phrase(op), op["value"]))
+        .collect();
+    and_more(&mut evidence, errors.len());
+    vec![Finding {
+        checker: "workload".into(),
+        sentence: format!(
+            "{} final read(s) fall outside what the acknowledged adds allow ({}): the \
+             final reads were {}.",
+            errors.len(),
+            if acceptable.is_empty() {
+                "nothing".to_string()
+            } else {
+                acceptable.join(" or ")
+            },
+            result["final-reads"]
+        ),
+        evidence,
+        ..Finding::default()
+    }]
+}
