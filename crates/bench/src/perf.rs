@@ -107,6 +107,17 @@ pub fn main(args: BenchArgs) -> i32 {
         ),
         None => println!("memory: peak RSS not measurable here (/proc/self/status)"),
     }
+    match diagram_speed() {
+        Ok((events, first, all, pages)) => println!(
+            "Lamport diagram: 3d command for 30 s (25 nodes, {events} journal events): first page (messages.svg) drawn in {:.0} ms, all {pages} pages in {:.0} ms (goal < 1 s)",
+            first * 1e3,
+            all * 1e3
+        ),
+        Err(e) => {
+            eprintln!("diagram benchmark failed: {e}");
+            return 1;
+        }
+    }
     0
 }
 
@@ -208,6 +219,42 @@ pub fn sim_speed() -> Result<(f64, f64), String> {
         .unwrap_or(0) as f64
         / 1e9;
     Ok((wall, simulated))
+}
+
+/// Simulates the 3d command for 30 s, then draws its Lamport diagram from
+/// the journal on disk; returns (events, seconds for the first page,
+/// seconds for every page, pages).
+pub fn diagram_speed() -> Result<(usize, f64, f64, usize), String> {
+    use crate::net::journal::read_events;
+    use crate::report::lamport;
+    let mut opts = TestOptions::new("broadcast", "broadcast", 25);
+    opts.time_limit_s = 30;
+    opts.rate = 100.0;
+    opts.latency.mean_ms = 100;
+    opts.sim = true;
+    opts.quiet = true;
+    opts.seed = 1;
+    opts.store = std::env::temp_dir().join("glomers-bench-store");
+    let make = crate::sim::registry::for_bin(&opts.bin)?;
+    let outcome = crate::sim::run_sim(&opts, &|_, seed| make(seed))?;
+    let journal = outcome.dir.join(crate::report::store::JOURNAL_FILE);
+    let open = || -> Result<_, String> {
+        let f = std::fs::File::open(&journal).map_err(|e| e.to_string())?;
+        Ok(read_events(std::io::BufReader::new(f)))
+    };
+    let events = open()?.count();
+    let start = Instant::now();
+    let first = lamport::render(open()?);
+    let first_s = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let pages = lamport::pages(open()?, &lamport::Options::default(), 10, |i| {
+        Some(crate::report::store::message_page(i))
+    });
+    let all_s = start.elapsed().as_secs_f64();
+    if first.is_empty() {
+        return Err("the diagram is empty".into());
+    }
+    Ok((events, first_s, all_s, pages.len()))
 }
 
 /// Pushes `count` node-to-node lines through a 25-node runner in the main

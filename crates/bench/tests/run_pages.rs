@@ -491,3 +491,140 @@ fn the_run_list_and_a_run_page_render_in_headless_chromium() {
         );
     }
 }
+
+/// The findings on a run page: (sentence, evidence) of each failure.
+fn page_findings(dir: &Path) -> Vec<(String, String)> {
+    let doc = page(dir);
+    select(&doc, "#failure .finding")
+        .iter()
+        .map(|f| {
+            let sentence = f
+                .select(&Selector::parse(".sentence").unwrap())
+                .map(|e| text(&e))
+                .collect();
+            let evidence = f
+                .select(&Selector::parse(".evidence li").unwrap())
+                .map(|e| text(&e))
+                .collect::<Vec<_>>()
+                .join("\n");
+            (sentence, evidence)
+        })
+        .collect()
+}
+
+#[test]
+fn every_checker_failure_is_explained_with_its_anomaly_and_witness() {
+    type Tweak = fn(&mut glomers_bench::opts::TestOptions);
+    // (workload, broken node, nodes, options, words the sentence must
+    // hold, words the evidence must hold)
+    let cases: [(&str, &str, usize, Tweak, &[&str], &[&str]); 5] = [
+        (
+            "echo",
+            "faulty-echo-altered",
+            1,
+            |o| o.time_limit_s = 3,
+            &["echo replies did not carry back"],
+            &["sent \"Please echo", "the reply was"],
+        ),
+        (
+            "unique-ids",
+            "faulty-ids-collide",
+            3,
+            |o| {
+                o.time_limit_s = 3;
+                o.rate = 100.0;
+            },
+            &["ids were handed out more than once"],
+            &["returned", "process"],
+        ),
+        (
+            "kafka",
+            "faulty-kafka-poll-skip",
+            1,
+            |o| {
+                o.time_limit_s = 5;
+                o.rate = 200.0;
+                o.concurrency = 2;
+            },
+            &["poll-skip", "skipped over offsets"],
+            &["key", "#"],
+        ),
+        (
+            "txn-rw-register",
+            "faulty-txn-g1c",
+            1,
+            |o| {
+                o.time_limit_s = 5;
+                o.rate = 200.0;
+                o.concurrency = 2;
+                o.consistency_models = vec!["read-committed".into()];
+            },
+            &["G1c", "not read-committed"],
+            &["which was read by", "a contradiction"],
+        ),
+        (
+            "lin-kv",
+            "faulty-lin-kv-stale-read",
+            5,
+            |o| {
+                o.time_limit_s = 60;
+                o.concurrency = 10;
+                o.rate = 100.0;
+                o.nemesis_partition = true;
+            },
+            &["is not linearizable"],
+            &["cannot be linearized"],
+        ),
+    ];
+    for (workload, node, n, tweak, sentence_words, evidence_words) in cases {
+        let mut o = sim_options(workload, node, n);
+        tweak(&mut o);
+        let out = simulate(&o);
+        assert_eq!(out.results["valid?"], false, "{node} passed");
+        let found = page_findings(&out.dir);
+        let workload_findings: Vec<&(String, String)> = found
+            .iter()
+            .filter(|(s, _)| s.starts_with("workload"))
+            .collect();
+        assert!(!workload_findings.is_empty(), "{node}: {found:?}");
+        let sentence: String = workload_findings.iter().map(|f| f.0.as_str()).collect();
+        let evidence: String = workload_findings.iter().map(|f| f.1.as_str()).collect();
+        for w in sentence_words {
+            assert!(sentence.contains(w), "{node}: {w:?} not in {sentence}");
+        }
+        for w in evidence_words {
+            assert!(evidence.contains(w), "{node}: {w:?} not in {evidence}");
+        }
+        if workload == "lin-kv" {
+            let doc = page(&out.dir);
+            let pictures: Vec<&str> = select(&doc, "#failure img")
+                .iter()
+                .map(|e| e.value().attr("src").unwrap())
+                .collect();
+            assert!(
+                pictures.iter().any(|p| p.ends_with("/linear.svg")),
+                "{pictures:?}"
+            );
+            assert_links_resolve(&out.dir, &doc);
+        }
+    }
+}
+
+#[test]
+fn a_counter_missing_adds_is_explained_with_its_final_reads() {
+    let mut o = common::options("g-counter", "faulty-counter-rmw", 3);
+    o.time_limit_s = 5;
+    o.rate = 100.0;
+    o.recovery_s = 1.0;
+    let out = common::run(&o);
+    assert_eq!(out.results["valid?"], false);
+    let found = page_findings(&out.dir);
+    let (sentence, evidence) = &found[0];
+    let reads = out.results["workload"]["final-reads"].to_string();
+    assert!(
+        sentence.contains("outside what the acknowledged adds allow"),
+        "{sentence}"
+    );
+    assert!(sentence.contains(&reads), "{sentence} lacks {reads}");
+    assert!(evidence.contains("read"), "{evidence}");
+}

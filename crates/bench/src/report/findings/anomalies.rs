@@ -111,9 +111,9 @@ pub fn txn(result: &Value) -> Vec<Finding> {
                     "{kind}: {} witness(es){}.",
                     list.len(),
                     if not.is_empty() {
-                        format!(", so the history is not {}", not.join(", "))
-                    } else {
                         String::new()
+                    } else {
+                        format!(", so the history is not {}", not.join(", "))
                     }
                 ),
                 evidence,
