@@ -515,9 +515,11 @@ fn page_findings(dir: &Path) -> Vec<(String, String)> {
 #[test]
 fn every_checker_failure_is_explained_with_its_anomaly_and_witness() {
     type Tweak = fn(&mut glomers_bench::opts::TestOptions);
+    type Words = &'static [&'static str];
     // (workload, broken node, nodes, options, words the sentence must
     // hold, words the evidence must hold)
-    let cases: [(&str, &str, usize, Tweak, &[&str], &[&str]); 5] = [
+    type Case = (&'static str, &'static str, usize, Tweak, Words, Words);
+    let cases: [Case; 5] = [
         (
             "echo",
             "faulty-echo-altered",

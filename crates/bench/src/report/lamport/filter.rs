@@ -345,7 +345,10 @@ mod tests {
             node: Some("n2".into()),
             ..Filter::default()
         };
-        assert_eq!(ids(&f.select(journal())), [(3, Send), (4, Send), (6, Send)]);
+        assert_eq!(
+            ids(&f.select(journal())),
+            [(3, Send), (4, Send), (6, Send), (7, Send)]
+        );
         let f = Filter {
             kind: Some("gossip".into()),
             from: Some(6),
