@@ -30,20 +30,19 @@ pub fn main(args: ExplainArgs) -> i32 {
             return EXIT_BAD_ARGS;
         }
     };
-    let seconds_to_ns = |s: f64| (s.max(0.0) * 1e9) as u64;
-    let filter = Filter {
-        value: args.value.as_deref().map(Filter::parse_value),
-        node: args.node.clone(),
-        kind: args.kind.clone(),
-        from: args.from.map(seconds_to_ns),
-        to: args.to.map(seconds_to_ns),
-    };
-    if let (Some(from), Some(to)) = (args.from, args.to) {
-        if from > to {
-            eprintln!("glomers explain: --from {from} is after --to {to}");
+    let filter = match Filter::from_parts(
+        args.value.as_deref(),
+        args.node.as_deref(),
+        args.kind.as_deref(),
+        args.from,
+        args.to,
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("glomers explain: {e}");
             return EXIT_BAD_ARGS;
         }
-    }
+    };
 
     println!("{}: {}", run.workload(), page::verdict(&run));
     if filter.is_empty() {

@@ -7,6 +7,7 @@
 use crate::cli::{ServeArgs, EXIT_BAD_ARGS};
 use crate::report::escape;
 use crate::report::findings::Run;
+use crate::report::lamport::filter::Filter;
 use crate::report::page::{self, href};
 use std::fmt::Write;
 use std::fs;
@@ -110,6 +111,9 @@ pub fn handle(store: &Path, url: &str) -> Reply {
     let Some(rel) = decode(rel) else {
         return Reply::text(400, "bad path encoding");
     };
+    if let Some(run_dir) = rel.strip_suffix(EXPLAIN) {
+        return explain(store, run_dir, url.split_once('?').map_or("", |q| q.1));
+    }
     let file = match resolve(store, &rel) {
         Ok(f) => f,
         Err(reply) => return reply,
@@ -126,6 +130,62 @@ pub fn handle(store: &Path, url: &str) -> Reply {
             body,
         },
         Err(_) => Reply::text(404, "not found"),
+    }
+}
+
+/// The run page's form asks for this (virtual) file in the run's directory.
+const EXPLAIN: &str = "explain.svg";
+
+/// A focused diagram of a run's messages, drawn for the query
+/// (`value`, `node`, `type`, `from`, `to`; times in seconds).
+fn explain(store: &Path, run_dir: &str, query: &str) -> Reply {
+    let dir = match resolve(store, run_dir) {
+        Ok(d) => d,
+        Err(reply) => return reply,
+    };
+    let Ok(run) = Run::open(&dir) else {
+        return Reply::text(404, "not a run directory");
+    };
+    let mut params: Vec<(String, String)> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        match (decode(&k.replace('+', " ")), decode(&v.replace('+', " "))) {
+            (Some(k), Some(v)) => params.push((k, v)),
+            _ => return Reply::text(400, "bad query encoding"),
+        }
+    }
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let seconds = |name: &str| -> Result<Option<f64>, Reply> {
+        get(name)
+            .map(|v| {
+                v.parse::<f64>()
+                    .map_err(|_| Reply::text(400, &format!("{name}: not a number of seconds")))
+            })
+            .transpose()
+    };
+    let (from, to) = match (seconds("from"), seconds("to")) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    let filter = match Filter::from_parts(
+        get("value").as_deref(),
+        get("node").as_deref(),
+        get("type").as_deref(),
+        from,
+        to,
+    ) {
+        Ok(f) => f,
+        Err(e) => return Reply::text(400, &e),
+    };
+    Reply {
+        status: 200,
+        content_type: "image/svg+xml",
+        body: page::focused(&run, &filter).into_bytes(),
     }
 }
 

@@ -378,7 +378,29 @@ fn serve_lists_runs_newest_first_and_serves_only_the_store() {
     assert_eq!(status, 200);
     assert!(svg.contains("<svg"));
 
+    // The run page's form: a focused diagram drawn on request.
+    let lost = &first.results["workload"]["lost"][0];
+    let (status, focused) = get(
+        &served.url,
+        &format!("{link}explain.svg?value={lost}&node=&type=&from=&to="),
+    );
+    assert_eq!(status, 200, "{focused}");
+    assert!(
+        focused.contains(&format!("value {lost} (")),
+        "untitled diagram"
+    );
+    assert_eq!(
+        focused.matches("<g class=\"msg").count(),
+        journal_messages_for(&first.dir, lost).len()
+    );
+    let (status, _) = get(&served.url, &format!("{link}explain.svg?from=abc"));
+    assert_eq!(status, 400);
+    let (status, _) = get(&served.url, &format!("{link}explain.svg?from=5&to=1"));
+    assert_eq!(status, 400);
+    assert!(run_page.contains("action=\"explain.svg\""));
+
     for bad in [
+        "/runs/../explain.svg",
         "/runs/../../etc/passwd",
         "/runs/%2e%2e/%2e%2e/etc/passwd",
         "/runs/broadcast/..%2F..%2Fetc%2Fpasswd",

@@ -64,6 +64,18 @@ pub fn write(dir: &Path) -> Result<(), String> {
 /// Draws the messages `filter` selects into `explain/<name>.svg`; returns
 /// the path relative to the run directory.
 pub fn write_focused(run: &Run, filter: &Filter) -> Result<String, String> {
+    let svg = focused(run, filter);
+    let name = format!("{EXPLAIN_DIR}/{}.svg", slug(&filter.describe()));
+    let path = run.dir.join(&name);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    fs::write(&path, svg).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(name)
+}
+
+/// The Lamport diagram of just the messages `filter` selects, titled with it.
+pub fn focused(run: &Run, filter: &Filter) -> String {
     let events = filter.select(run.journal());
     let options = lamport::Options {
         title: Some(format!(
@@ -77,14 +89,7 @@ pub fn write_focused(run: &Run, filter: &Filter) -> Result<String, String> {
         complete: true,
         ..lamport::Options::default()
     };
-    let svg = lamport::draw(&events, &options, false);
-    let name = format!("{EXPLAIN_DIR}/{}.svg", slug(&filter.describe()));
-    let path = run.dir.join(&name);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
-    fs::write(&path, svg).map_err(|e| format!("writing {}: {e}", path.display()))?;
-    Ok(name)
+    lamport::draw(&events, &options, false)
 }
 
 /// A file-name-safe version of a description.
@@ -193,6 +198,7 @@ fn render(run: &Run, found: &[Finding], diagrams: &[(Value, String)]) -> String 
         h.push_str("<p><a href=\"timeline.html\">Timeline of every operation</a></p>\n");
     }
     h.push_str("</section>\n");
+    h.push_str(EXPLORE);
     files(&mut h, &run.dir);
     let _ = write!(
         h,
@@ -321,6 +327,20 @@ fn collect(dir: &Path, prefix: &str, out: &mut Vec<String>) {
         }
     }
 }
+
+/// A form that draws the messages of a value, node, type or time window:
+/// answered by `glomers serve`; the same as `glomers explain` offline.
+const EXPLORE: &str = "<section id=\"explore\"><h2>Explore the messages</h2>\
+<form action=\"explain.svg\" method=\"get\">\
+<label>value <input name=\"value\" size=\"8\"></label> \
+<label>node <input name=\"node\" size=\"6\"></label> \
+<label>type <input name=\"type\" size=\"10\"></label> \
+<label>from <input name=\"from\" size=\"5\"> s</label> \
+<label>to <input name=\"to\" size=\"5\"> s</label> \
+<button type=\"submit\">Draw</button></form>\
+<p class=\"sub\">Draws the messages that match (a value: those that carried it, and the replies), \
+when the page is served by <code>glomers serve</code>. From a file: \
+<code>glomers explain &lt;run dir&gt; --value 42 --node n3 --type gossip --from 4 --to 6</code>.</p></section>\n";
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em auto;max-width:1400px;padding:0 1em;color:#222}\
 h1{margin-bottom:0.2em}.sub{color:#666;margin-top:0}\

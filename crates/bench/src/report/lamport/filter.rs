@@ -31,6 +31,37 @@ impl Filter {
         serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
     }
 
+    /// The criteria as a user gives them (`glomers explain`'s flags, the
+    /// run page's form): times in seconds; a bad time is an error.
+    pub fn from_parts(
+        value: Option<&str>,
+        node: Option<&str>,
+        kind: Option<&str>,
+        from_s: Option<f64>,
+        to_s: Option<f64>,
+    ) -> Result<Self, String> {
+        for (name, t) in [("from", from_s), ("to", to_s)] {
+            if t.is_some_and(|t| !t.is_finite() || t < 0.0) {
+                return Err(format!("--{name} must be a number of seconds ≥ 0"));
+            }
+        }
+        if let (Some(from), Some(to)) = (from_s, to_s) {
+            if from > to {
+                return Err(format!("--from {from} is after --to {to}"));
+            }
+        }
+        fn nonempty(s: Option<&str>) -> Option<&str> {
+            s.map(str::trim).filter(|s| !s.is_empty())
+        }
+        Ok(Self {
+            value: nonempty(value).map(Self::parse_value),
+            node: nonempty(node).map(str::to_string),
+            kind: nonempty(kind).map(str::to_string),
+            from: from_s.map(|s| (s * 1e9) as u64),
+            to: to_s.map(|s| (s * 1e9) as u64),
+        })
+    }
+
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
