@@ -9,6 +9,12 @@
 //! Jepsen's (30 s for quantiles, 10 s for rate) on long runs and narrower on
 //! short ones (at least 10 and 20 windows); the raw scatter keeps about
 //! 20 000 points, sampled evenly, and says so. No scripts, no external assets.
+//!
+//! Drawn by hand on purpose: a port of the drawing half to plotters' SVG
+//! backend (tried 2026-12) gave the same pictures but saved only 57 of 825
+//! lines, made the files 2–6× larger (one element per marker and dash: the
+//! 20 000-point scatter went from 0.49 to 2.24 MB), and lost the hover
+//! titles (plotters emits no `<title>`).
 
 use super::{cut, escape};
 use crate::history::{History, OpType, Process};
