@@ -157,6 +157,13 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
     resolved.bin = std::fs::canonicalize(&opts.bin)
         .map_err(|e| format!("--bin {}: {e}", opts.bin.display()))?;
     let opts = &resolved;
+    // Timed deliveries are sub-millisecond; Linux's default 50 µs timer
+    // slack on our sleeps would add to the wake-ups the network models.
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_TIMERSLACK only changes this thread's sleep precision.
+    unsafe {
+        libc::prctl(libc::PR_SET_TIMERSLACK, 1);
+    }
     let started = Instant::now();
     let mut session = Session::prepare(opts, "processes")?;
     let (mut procs, events) = spawn_all(opts, &session.dir.join("node-logs"))?;
@@ -194,7 +201,7 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
             .map(|at| Duration::from_nanos(at.saturating_sub(now())))
             .unwrap_or(EXIT_POLL)
             .min(EXIT_POLL);
-        match events.recv_timeout(wait) {
+        match next_event(&events, wait) {
             Ok(first) => {
                 // A bounded batch, so timers, phases and node stdins get
                 // their turn even while a node prints without pause.
@@ -282,6 +289,38 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
         })
         .or_else(|| (!crashes.is_empty()).then(|| crashes.join("\n")));
     session.finish(failure)
+}
+
+/// Below this, the loop polls for node output instead of sleeping: a
+/// sleep this short overshoots by a thread wake-up (~0.1 ms here), which
+/// would add to the Maelstrom wake-ups the network already models.
+const SPIN_BELOW: Duration = Duration::from_micros(250);
+
+/// The next node event within `wait`: sleeps until shortly before the
+/// deadline, then polls, so timed deliveries go out on time.
+fn next_event(
+    events: &std::sync::mpsc::Receiver<ProcEvent>,
+    wait: Duration,
+) -> Result<ProcEvent, RecvTimeoutError> {
+    let until = Instant::now() + wait;
+    if wait > SPIN_BELOW {
+        match events.recv_timeout(wait - SPIN_BELOW) {
+            Err(RecvTimeoutError::Timeout) => {}
+            other => return other,
+        }
+    }
+    loop {
+        match events.try_recv() {
+            Ok(e) => return Ok(e),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                return Err(RecvTimeoutError::Disconnected)
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) if Instant::now() >= until => {
+                return Err(RecvTimeoutError::Timeout)
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => std::thread::yield_now(),
+        }
+    }
 }
 
 fn crash_report(name: &str, status: &str, tail: &[String], dir: &Path) -> String {
