@@ -66,13 +66,14 @@ pub fn main(args: ExplainArgs) -> i32 {
         .filter(|e| e.kind == EventKind::Recv)
         .map(|e| e.message.id)
         .collect();
+    let why = page::why_undelivered(&run, &events);
     println!("{} ({} events):", filter.describe(), events.len());
     for e in events.iter().filter(|e| e.kind == EventKind::Send) {
         let m = &e.message;
-        let fate = if delivered.contains(&m.id) {
-            ""
-        } else {
-            "  (never delivered)"
+        let fate = match (delivered.contains(&m.id), why.get(&m.id)) {
+            (true, _) => String::new(),
+            (false, Some(why)) => format!("  ({why})"),
+            (false, None) => "  (never delivered)".to_string(),
         };
         println!(
             "  {:>9} s  {} → {}  {}{fate}",

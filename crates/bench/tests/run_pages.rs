@@ -167,6 +167,10 @@ fn a_lossy_broadcast_page_names_the_lost_values_with_evidence_from_the_journal()
             line.contains(&format!("never received by {}", never.join(", "))),
             "{line} (journal: received by {got:?})"
         );
+        assert!(
+            line.contains("were never delivered") && line.contains("was partitioned from"),
+            "{line}: the partition that dropped them is named"
+        );
     }
 
     // The focused diagram of the first lost value: exactly the journal's
@@ -193,8 +197,8 @@ fn a_lossy_broadcast_page_names_the_lost_values_with_evidence_from_the_journal()
     let groups = svg.matches("<g class=\"msg").count();
     assert_eq!(groups, expected.len(), "one arrow or stub per message");
     assert!(
-        svg.contains("never delivered"),
-        "a lost value's diagram shows the message the partition dropped"
+        svg.contains("(dropped: ") && svg.contains(" was partitioned from "),
+        "a lost value's diagram shows the message the partition dropped, and says so"
     );
     let imgs: Vec<String> = select(&doc, "#failure img")
         .iter()
@@ -268,7 +272,7 @@ fn explain_filters_by_value_node_type_and_window() {
     let expected = journal_messages_for(&out.dir, &out.results["workload"]["lost"][0]);
     let listed = stdout.lines().filter(|l| l.contains(" → ")).count();
     assert_eq!(listed, expected.len(), "{stdout}");
-    assert!(stdout.contains("(never delivered)"), "{stdout}");
+    assert!(stdout.contains("(dropped: "), "{stdout}");
 
     let o = glomers(&[
         "explain", dir, "--node", "n1", "--type", "read", "--from", "1", "--to", "8",

@@ -6,9 +6,12 @@
 //! redo it for any stored run.
 
 use super::escape;
+use super::findings::partitions::Partitions;
 use super::findings::{self, Finding, Run};
 use super::lamport::{self, filter::Filter};
+use crate::net::journal::{EventKind, JournalEvent};
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 use std::fs;
 use std::path::Path;
@@ -74,19 +77,34 @@ pub fn write_focused(run: &Run, filter: &Filter) -> Result<String, String> {
     Ok(name)
 }
 
+/// Why each message sent among `events` and never received there was lost,
+/// where a partition explains it.
+pub fn why_undelivered(run: &Run, events: &[JournalEvent]) -> HashMap<u64, String> {
+    let received: HashSet<u64> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Recv)
+        .map(|e| e.message.id)
+        .collect();
+    let partitions = Partitions::of(run);
+    events
+        .iter()
+        .filter(|e| e.kind == EventKind::Send && !received.contains(&e.message.id))
+        .filter_map(|e| Some((e.message.id, partitions.why_lost(&e.message, e.time)?)))
+        .collect()
+}
+
 /// The Lamport diagram of just the messages `filter` selects, titled with it.
 pub fn focused(run: &Run, filter: &Filter) -> String {
     let events = filter.select(run.journal());
+    let why = why_undelivered(run, &events);
     let options = lamport::Options {
         title: Some(format!(
             "{} ({} messages)",
             filter.describe(),
-            events
-                .iter()
-                .filter(|e| e.kind == crate::net::journal::EventKind::Send)
-                .count()
+            events.iter().filter(|e| e.kind == EventKind::Send).count()
         )),
         complete: true,
+        why_undelivered: why,
         ..lamport::Options::default()
     };
     lamport::draw(&events, &options, false)

@@ -8,6 +8,7 @@
 //! counters), [`anomalies`] (kafka, transactions, linearizability).
 
 mod anomalies;
+pub mod partitions;
 mod sets;
 mod simple;
 

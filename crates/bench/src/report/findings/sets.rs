@@ -2,6 +2,7 @@
 //! for each, traced through the message journal, who it came from, which
 //! nodes received it and when, and which never did.
 
+use super::partitions::Partitions;
 use super::{and_more, Finding, Run, SHOWN};
 use crate::net::journal::{is_client_id, EventKind};
 use crate::report::lamport::filter::{body_contains, seconds};
@@ -67,8 +68,9 @@ struct Trace {
     origin: Option<(String, String, u64)>,
     /// The first time each node received a message carrying it.
     reached: BTreeMap<String, u64>,
-    /// Messages carrying it that were sent to a node and never delivered, by destination.
-    undelivered: BTreeMap<String, usize>,
+    /// Messages carrying it that were sent to a node and never delivered,
+    /// by destination: how many, and why (a partition), if known.
+    undelivered: BTreeMap<String, (usize, Option<String>)>,
 }
 
 impl Trace {
@@ -98,12 +100,15 @@ impl Trace {
             s += "; every node received it (so a node lost it, or never put it in its reads)";
         } else {
             s += &format!("; never received by {}", never.join(", "));
-            let dropped: usize = self.undelivered.values().sum();
+            let dropped: usize = self.undelivered.values().map(|(c, _)| c).sum();
             if dropped > 0 {
                 let to: Vec<String> = self
                     .undelivered
                     .iter()
-                    .map(|(n, c)| format!("{c} to {n}"))
+                    .map(|(n, (c, why))| match why {
+                        Some(why) => format!("{c} to {n}, {why}"),
+                        None => format!("{c} to {n}"),
+                    })
                     .collect();
                 s += &format!(
                     " ({dropped} message(s) carrying it were never delivered: {})",
@@ -122,7 +127,8 @@ fn trace(run: &Run, values: &[Value]) -> Vec<Trace> {
     let mut traces: Vec<Trace> = values.iter().map(|_| Trace::default()).collect();
     // Message ids carrying value i, sent to a node and not yet received.
     let mut pending: Vec<HashSet<u64>> = vec![HashSet::new(); values.len()];
-    let mut dest_of: BTreeMap<u64, String> = BTreeMap::new();
+    let mut sent: BTreeMap<u64, (std::rc::Rc<crate::net::journal::NetMessage>, u64)> =
+        BTreeMap::new();
     for event in run.journal() {
         let m = &event.message;
         if is_client_id(&m.dest) || !is_node(run, &m.dest) {
@@ -146,7 +152,7 @@ fn trace(run: &Run, values: &[Value]) -> Vec<Trace> {
                         t.origin = Some((m.src.clone(), m.dest.clone(), event.time));
                     }
                     pending[i].insert(m.id);
-                    dest_of.insert(m.id, m.dest.clone());
+                    sent.insert(m.id, (m.clone(), event.time));
                 }
                 EventKind::Recv => {
                     pending[i].remove(&m.id);
@@ -155,10 +161,15 @@ fn trace(run: &Run, values: &[Value]) -> Vec<Trace> {
             }
         }
     }
+    let partitions = Partitions::of(run);
     for (i, ids) in pending.iter().enumerate() {
         for id in ids {
-            if let Some(dest) = dest_of.get(id) {
-                *traces[i].undelivered.entry(dest.clone()).or_default() += 1;
+            if let Some((m, at)) = sent.get(id) {
+                let entry = traces[i].undelivered.entry(m.dest.clone()).or_default();
+                entry.0 += 1;
+                if entry.1.is_none() {
+                    entry.1 = partitions.why_lost(m, *at);
+                }
             }
         }
     }

@@ -50,6 +50,8 @@ pub struct Options {
     /// Said under the cut-off line when more events follow (e.g. the next
     /// page's file name).
     pub continued_in: Option<String>,
+    /// Why a message was never delivered, by message id (e.g. a partition).
+    pub why_undelivered: HashMap<u64, String>,
 }
 
 /// Renders the first page of `events` (the full journal, in order, e.g.
@@ -178,7 +180,8 @@ pub fn draw(shown: &[JournalEvent], options: &Options, truncated: bool) -> Strin
             let m = &event.message;
             if event.kind == EventKind::Send && !received.contains(&m.id) {
                 let (x1, x2) = (lanes.x_of(&m.src), lanes.x_of(&m.dest));
-                undelivered(&mut svg, m, (x1, y_of(step)), x2);
+                let why = options.why_undelivered.get(&m.id).map(String::as_str);
+                undelivered(&mut svg, m, (x1, y_of(step)), x2, why);
             }
         }
     }
@@ -269,7 +272,7 @@ fn arrow(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), (x2, y2): (f64,
 
 /// A message sent but never received: a dashed stub from the sender
 /// toward its destination, crossed at the end, labelled with its type.
-fn undelivered(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), x2: f64) {
+fn undelivered(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), x2: f64, why: Option<&str>) {
     let reach = if (x2 - x1).abs() < 1.0 {
         30.0
     } else {
@@ -278,15 +281,16 @@ fn undelivered(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), x2: f64) 
     let (ex, ey) = (x1 + reach, y1 + STEP * 0.6);
     let _ = writeln!(
         svg,
-        "<g class=\"msg undelivered\"><title>{src} \u{2192} {dest}, never delivered\n{body}</title>\
+        "<g class=\"msg undelivered\"><title>{src} \u{2192} {dest}, {why}\n{body}</title>\
          <line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{ex:.1}\" y2=\"{ey:.1}\" stroke=\"{COLOR_TRUNCATED}\"/>\
          <text x=\"{ex:.1}\" y=\"{ey:.1}\" dy=\"4\" fill=\"{COLOR_TRUNCATED}\">\u{2715}</text>\
-         <text x=\"{mx:.1}\" y=\"{y1:.1}\" dy=\"-3\" fill=\"{COLOR_TRUNCATED}\">{label} (never delivered)</text></g>",
+         <text x=\"{mx:.1}\" y=\"{y1:.1}\" dy=\"-3\" fill=\"{COLOR_TRUNCATED}\">{label} ({why})</text></g>",
         src = escape(&m.src),
         dest = escape(&m.dest),
         body = escape(m.body.get()),
         mx = x1 + reach / 2.0,
         label = escape(&label(m)),
+        why = escape(why.unwrap_or("never delivered")),
     );
 }
 
