@@ -196,17 +196,24 @@ pub struct CoreFigures {
     pub peak_growth: Option<u64>,
 }
 
-/// Simulates the 3d command with our broadcast node; returns (wall seconds,
-/// simulated seconds).
-pub fn sim_speed() -> Result<(f64, f64), String> {
+/// The 3d command (25 nodes, rate 100, 100 ms latency) for `seconds`,
+/// simulated with our broadcast node, seed 1, into a scratch store.
+fn simulated_3d(seconds: u64) -> TestOptions {
     let mut opts = TestOptions::new("broadcast", "broadcast", 25);
-    opts.time_limit_s = 20;
+    opts.time_limit_s = seconds;
     opts.rate = 100.0;
     opts.latency.mean_ms = 100;
     opts.sim = true;
     opts.quiet = true;
     opts.seed = 1;
     opts.store = std::env::temp_dir().join("glomers-bench-store");
+    opts
+}
+
+/// Simulates the 3d command with our broadcast node; returns (wall seconds,
+/// simulated seconds).
+pub fn sim_speed() -> Result<(f64, f64), String> {
+    let opts = simulated_3d(20);
     let make = crate::sim::registry::for_bin(&opts.bin)?;
     let start = Instant::now();
     let outcome = crate::sim::run_sim(&opts, &|_, seed| make(seed))?;
@@ -227,14 +234,7 @@ pub fn sim_speed() -> Result<(f64, f64), String> {
 pub fn diagram_speed() -> Result<(usize, f64, f64, usize), String> {
     use crate::net::journal::read_events;
     use crate::report::lamport;
-    let mut opts = TestOptions::new("broadcast", "broadcast", 25);
-    opts.time_limit_s = 30;
-    opts.rate = 100.0;
-    opts.latency.mean_ms = 100;
-    opts.sim = true;
-    opts.quiet = true;
-    opts.seed = 1;
-    opts.store = std::env::temp_dir().join("glomers-bench-store");
+    let opts = simulated_3d(30);
     let make = crate::sim::registry::for_bin(&opts.bin)?;
     let outcome = crate::sim::run_sim(&opts, &|_, seed| make(seed))?;
     let journal = outcome.dir.join(crate::report::store::JOURNAL_FILE);

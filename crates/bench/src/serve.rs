@@ -12,9 +12,11 @@ use crate::report::page::{self, href};
 use std::fmt::Write;
 use std::fs;
 use std::io::Write as _;
+use std::io::{BufRead, BufReader};
 use std::net::IpAddr;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use tiny_http::{Header, Method, Response, Server};
+use std::sync::Arc;
 
 /// Where runs are served from.
 const RUNS: &str = "/runs/";
@@ -45,37 +47,77 @@ pub fn main(args: ServeArgs) -> i32 {
             return EXIT_BAD_ARGS;
         }
     };
-    let server = match Server::http((host, args.port)) {
-        Ok(s) => s,
+    let listener = match TcpListener::bind((host, args.port)) {
+        Ok(l) => l,
         Err(e) => {
             eprintln!("glomers serve: cannot listen on {host}:{}: {e}", args.port);
             return EXIT_BAD_ARGS;
         }
     };
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .map_or_else(|| format!("{host}:{}", args.port), |a| a.to_string());
+    let addr = listener
+        .local_addr()
+        .map_or_else(|_| format!("{host}:{}", args.port), |a| a.to_string());
     println!("serving {} at http://{addr}/", store.display());
     let _ = std::io::stdout().flush();
-    for request in server.incoming_requests() {
-        let reply = match request.method() {
-            Method::Get | Method::Head => handle(&store, request.url()),
-            _ => Reply::text(405, "only GET and HEAD"),
-        };
-        let response = Response::from_data(reply.body)
-            .with_status_code(reply.status)
-            .with_header(header("Content-Type", reply.content_type))
-            .with_header(header("X-Content-Type-Options", "nosniff"));
-        let _ = request.respond(response);
+    let store = Arc::new(store);
+    for stream in listener.incoming().flatten() {
+        let store = Arc::clone(&store);
+        // One short-lived thread per connection: a slow reader never holds up the rest.
+        std::thread::spawn(move || answer(&store, stream));
     }
     0
 }
 
-fn header(name: &str, value: &str) -> Header {
-    // Both are ASCII constants chosen here.
-    Header::from_bytes(name.as_bytes(), value.as_bytes())
-        .unwrap_or_else(|_| Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).expect("ascii"))
+/// Reads one request from a connection, answers it, closes the connection.
+fn answer(store: &Path, stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+    let mut reader = BufReader::new(&stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    // Skip the headers: nothing in them changes the answer.
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) => {}
+        }
+    }
+    let mut parts = request_line.split_whitespace();
+    let (method, url) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let reply = match method {
+        "GET" | "HEAD" => handle(store, url),
+        "" => return,
+        _ => Reply::text(405, "only GET and HEAD"),
+    };
+    let head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
+         X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        reply.status,
+        reason(reply.status),
+        reply.content_type,
+        reply.body.len()
+    );
+    let mut out = &stream;
+    let _ = out.write_all(head.as_bytes());
+    if method != "HEAD" {
+        let _ = out.write_all(&reply.body);
+    }
+    let _ = out.flush();
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "",
+    }
 }
 
 /// An answer: status, content type, body.
