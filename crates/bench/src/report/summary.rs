@@ -28,6 +28,10 @@ pub fn print(opts: &TestOptions, results: &Value, dir: &Path) {
     }
     println!("  seed          {}", opts.seed);
     println!("  replay        {}", super::store::replay_command(opts));
+    println!(
+        "  run page      {}  (glomers serve, glomers explain)",
+        dir.join(super::page::PAGE_FILE).display()
+    );
 }
 
 /// One line per checker: scalars and small maps, big lists as counts.
