@@ -68,10 +68,14 @@ pub fn main(args: ServeArgs) -> i32 {
     0
 }
 
+/// The most bytes of request (line and headers) read from a connection.
+const MAX_REQUEST: u64 = 64 * 1024;
+
 /// Reads one request from a connection, answers it, closes the connection.
 fn answer(store: &Path, stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
-    let mut reader = BufReader::new(&stream);
+    // A request line and headers fit in far less; a client sending more is cut off.
+    let mut reader = BufReader::new(std::io::Read::take(&stream, MAX_REQUEST));
     let mut request_line = String::new();
     if reader.read_line(&mut request_line).is_err() {
         return;

@@ -127,11 +127,12 @@ fn trace(run: &Run, values: &[Value]) -> Vec<Trace> {
     let mut traces: Vec<Trace> = values.iter().map(|_| Trace::default()).collect();
     // Message ids carrying value i, sent to a node and not yet received.
     let mut pending: Vec<HashSet<u64>> = vec![HashSet::new(); values.len()];
+    let nodes: HashSet<String> = run.nodes().into_iter().collect();
     let mut sent: BTreeMap<u64, (std::rc::Rc<crate::net::journal::NetMessage>, u64)> =
         BTreeMap::new();
     for event in run.journal() {
         let m = &event.message;
-        if is_client_id(&m.dest) || !is_node(run, &m.dest) {
+        if !nodes.contains(&m.dest) {
             continue;
         }
         let body = m.body_map();
@@ -174,10 +175,4 @@ fn trace(run: &Run, values: &[Value]) -> Vec<Trace> {
         }
     }
     traces
-}
-
-fn is_node(run: &Run, id: &str) -> bool {
-    run.test["nodes"]
-        .as_array()
-        .is_some_and(|ns| ns.iter().any(|n| n.as_str() == Some(id)))
 }
