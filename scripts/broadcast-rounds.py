@@ -21,12 +21,12 @@ for line in open(f"{run}/net-journal.jsonl"):
         downs += 1
         want_ack += bool(m["body"].get("want_ack"))
         if m["body"].get("timing"):
-            early.append(m["body"]["timing"]["early_ms"])
+            early.append(m["body"]["timing"]["early_us"] / 1000)
         if not beats or t - beats[-1] > 5:
             beats.append(t)
 print(f"up {ups}  down {downs} (want_ack {want_ack})  beats with traffic {len(beats)}")
 if early:
     early.sort()
     q = lambda p: early[min(len(early) - 1, int(len(early) * p))]
-    print(f"early_ms of ups: min {early[0]} p5 {q(0.05)} p50 {q(0.5)} p95 {q(0.95)} max {early[-1]}")
+    print(f"early (ms) of ups: min {early[0]:.1f} p5 {q(0.05):.1f} p50 {q(0.5):.1f} p95 {q(0.95):.1f} max {early[-1]:.1f}")
 print("gaps between beats (ms):", [round(b - a) for a, b in zip(beats, beats[1:])][:40])

@@ -63,7 +63,7 @@ fn of_type<'a>(msgs: &'a [Value], kind: &str) -> Vec<&'a Value> {
 #[test]
 fn hub_sends_one_down_per_leaf_per_beat_and_only_with_news() {
     let mut hub = node("n0");
-    let up = json!({"type": "up", "values": [1, 2], "ack": 0, "sent_ms": 0});
+    let up = json!({"type": "up", "values": [1, 2], "ack": 0, "sent_us": 0});
     deliver(&mut hub, "n1", "n0", up, 50 * MS);
     deliver(
         &mut hub,
@@ -84,7 +84,7 @@ fn hub_sends_one_down_per_leaf_per_beat_and_only_with_news() {
         .find(|d| d["dest"] == "n1")
         .expect("n1 gets one");
     assert_eq!(
-        to_n1["body"]["timing"]["early_ms"], 350,
+        to_n1["body"]["timing"]["early_us"], 350_000,
         "n1's up came 350 ms before the beat"
     );
     // Nothing new: the next beats send nothing until the resend timer (2.5 rounds).
@@ -99,14 +99,14 @@ fn hub_sends_one_down_per_leaf_per_beat_and_only_with_news() {
         &mut hub,
         "n1",
         "n0",
-        json!({"type": "up", "values": [], "ack": 3, "sent_ms": 1}),
+        json!({"type": "up", "values": [], "ack": 3, "sent_us": 1_000}),
         1_700 * MS,
     );
     deliver(
         &mut hub,
         "n2",
         "n0",
-        json!({"type": "up", "values": [], "ack": 3, "sent_ms": 1}),
+        json!({"type": "up", "values": [], "ack": 3, "sent_us": 1_000}),
         1_700 * MS,
     );
     assert!(of_type(&run_until(&mut hub, 1_701 * MS, 4_000 * MS), "down").is_empty());
@@ -130,7 +130,7 @@ fn leaf_batches_values_into_its_slot_after_feedback() {
     assert_eq!(ups[0]["body"]["values"], json!([1]));
     // The hub's beat reaches us at 200 ms: our up (sent at 10) arrived 80 ms early.
     let down = json!({"type": "down", "values": [1], "upto": 1, "want_ack": false,
-        "timing": {"sent_ms": 10, "early_ms": 80}});
+        "timing": {"sent_us": 10_000, "early_us": 80_000}});
     deliver(&mut leaf, "n0", "n1", down, 200 * MS);
     // Three values within the next round leave in a single up.
     for (i, t) in [(2, 210), (3, 250), (4, 300)] {
@@ -148,7 +148,7 @@ fn leaf_batches_values_into_its_slot_after_feedback() {
     assert_eq!(ups[0]["body"]["values"], json!([2, 3, 4]));
     assert_eq!(ups[0]["body"]["ack"], 1);
     // Slot: sent 10 + early 80 + round 400 - margin 25 = 465 ms.
-    assert_eq!(ups[0]["body"]["sent_ms"], 465);
+    assert_eq!(ups[0]["body"]["sent_us"], 465_000);
     // Reads are answered locally with everything seen.
     let read = deliver(
         &mut leaf,
@@ -188,5 +188,48 @@ fn leaf_retries_until_confirmed_and_acknowledges_when_the_hub_goes_quiet() {
     assert_eq!(ups.len(), 1, "{out:?}");
     assert_eq!(ups[0]["body"]["values"], json!([]));
     assert_eq!(ups[0]["body"]["ack"], 2);
-    assert_eq!(ups[0]["body"]["sent_ms"], 2_650);
+    assert_eq!(ups[0]["body"]["sent_us"], 2_650_000);
+}
+
+/// The slot follows the hub's reports: an `up` that arrived late moves every
+/// later slot earlier by the whole shortfall at once; one that arrived too
+/// early moves them later by only a quarter of the excess, so a single
+/// quick hop does not undo the room a slow one asked for.
+#[test]
+fn leaf_moves_its_slot_earlier_at_once_and_later_slowly() {
+    let mut leaf = node("n1");
+    let broadcast = |leaf: &mut Runtime<Broadcast>, value: u64, at: Duration| {
+        deliver(
+            leaf,
+            "c9",
+            "n1",
+            json!({"type": "broadcast", "message": value, "msg_id": value}),
+            at,
+        );
+    };
+    let report = |leaf: &mut Runtime<Broadcast>, upto: u64, sent_us: u64, early_us: u64, at| {
+        let down = json!({"type": "down", "values": [], "upto": upto, "want_ack": false,
+            "timing": {"sent_us": sent_us, "early_us": early_us}});
+        deliver(leaf, "n0", "n1", down, at);
+    };
+    let next_up_at = |leaf: &mut Runtime<Broadcast>, from: Duration, until: Duration| {
+        let out = run_until(leaf, from, until);
+        let ups = of_type(&out, "up");
+        assert_eq!(ups.len(), 1, "{out:?}");
+        ups[0]["body"]["sent_us"].as_u64().expect("sent_us")
+    };
+    broadcast(&mut leaf, 1, 10 * MS);
+    sent(&mut leaf);
+    // Sent at 10 ms, arrived 80 ms early: slots at 465 + k·400 ms.
+    report(&mut leaf, 1, 10_000, 80_000, 200 * MS);
+    broadcast(&mut leaf, 2, 300 * MS);
+    assert_eq!(next_up_at(&mut leaf, 300 * MS, 700 * MS), 465_000);
+    // That up arrived only 15 ms early (10 ms late): the slot moves 10 ms earlier.
+    report(&mut leaf, 2, 465_000, 15_000, 600 * MS);
+    broadcast(&mut leaf, 3, 700 * MS);
+    assert_eq!(next_up_at(&mut leaf, 700 * MS, 1_100 * MS), 855_000);
+    // This one arrived 45 ms early (20 ms more than needed): 5 ms later only.
+    report(&mut leaf, 3, 855_000, 45_000, 1_000 * MS);
+    broadcast(&mut leaf, 4, 1_100 * MS);
+    assert_eq!(next_up_at(&mut leaf, 1_100 * MS, 1_500 * MS), 1_260_000);
 }

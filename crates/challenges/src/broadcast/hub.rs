@@ -19,7 +19,7 @@ struct LeafState {
     acked: usize,
     /// Log length when we last sent it a `down`.
     sent_upto: usize,
-    /// When the leaf's latest `up` of this round arrived, and its `sent_ms`.
+    /// When the leaf's latest `up` of this round arrived, and its `sent_us`.
     up_arrived: Option<(Duration, u64)>,
     /// When we last sent it a `down`.
     last_sent: Option<Duration>,
@@ -41,10 +41,10 @@ impl Hub {
 
     /// A leaf's `up`: its values are already in the log; note its
     /// acknowledgement and when it arrived.
-    pub fn on_up(&mut self, ctx: &Ctx<Broadcast>, leaf: &str, ack: usize, sent_ms: u64) {
+    pub fn on_up(&mut self, ctx: &Ctx<Broadcast>, leaf: &str, ack: usize, sent_us: u64) {
         let state = self.leaves.entry(leaf.to_string()).or_default();
         state.acked = state.acked.max(ack);
-        state.up_arrived = Some((ctx.now(), sent_ms));
+        state.up_arrived = Some((ctx.now(), sent_us));
     }
 
     /// One beat: a `down` to every leaf for which the log grew since its last
@@ -56,9 +56,9 @@ impl Hub {
         for leaf in leaves {
             let state = self.leaves.entry(leaf.clone()).or_default();
             let from = state.acked.min(values.len());
-            let timing = state.up_arrived.take().map(|(at, sent_ms)| UpTiming {
-                sent_ms,
-                early_ms: now.saturating_sub(at).as_millis() as u64,
+            let timing = state.up_arrived.take().map(|(at, sent_us)| UpTiming {
+                sent_us,
+                early_us: now.saturating_sub(at).as_micros() as u64,
             });
             let grew = state.sent_upto < values.len();
             let overdue = from < values.len()

@@ -1,15 +1,28 @@
 //! A leaf: sends its clients' new values to the hub at most once per round,
-//! in a slot placed so that its `up` arrives just before the hub's next beat
-//! (the hub reports how early each `up` arrived, and the leaf shifts its slot
-//! by the difference). It keeps each value until the hub echoes it back —
-//! the implicit acknowledgement — and resends every round and a half while
-//! it hears nothing, which is what carries values across partitions.
+//! in a slot placed so that its `up` arrives just before the hub's next beat.
+//! The hub's beats are exactly a round apart, so the slots are too: one
+//! instant (the phase) plus whole rounds, on the leaf's own clock. The hub
+//! reports how early each `up` arrived; each report names the phase that
+//! would have landed that `up` exactly `margin` before the beat, and the
+//! leaf moves its phase earlier at once and later only a quarter of the way,
+//! so it settles where even its late-running `up`s still make the beat.
+//! It keeps each value until the hub echoes it back — the implicit
+//! acknowledgement — and resends every round and a half while it hears
+//! nothing, which is what carries values across partitions.
 
 use super::{with_leaf, Broadcast, Msg, Profile, UpTiming};
 use glomers_node::{Ctx, TimerId};
 use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
+
+/// A `down` as the leaf reads it.
+pub struct Down<'a> {
+    pub values: &'a [Value],
+    pub upto: usize,
+    pub want_ack: bool,
+    pub timing: Option<UpTiming>,
+}
 
 #[derive(Debug)]
 pub struct Leaf {
@@ -18,11 +31,9 @@ pub struct Leaf {
     unconfirmed: Vec<Value>,
     /// Length of the hub's log we hold (our acknowledgement).
     seen_upto: usize,
-    /// Arrival of the hub's latest `down`: beats are `round` apart from it.
-    beat: Option<Duration>,
-    /// Where our slot sits after a beat, in `[0, round)`, once the hub has
-    /// told us how early one of our `up`s arrived.
-    lead: Option<Duration>,
+    /// One of our slots (our clock); the others are whole rounds from it.
+    /// Unknown until the hub has told us how early one of our `up`s arrived.
+    phase: Option<Duration>,
     /// The pending send and when it fires.
     timer: Option<(TimerId, Duration)>,
     ack_requested: bool,
@@ -38,8 +49,7 @@ impl Leaf {
             hub,
             unconfirmed: Vec::new(),
             seen_upto: 0,
-            beat: None,
-            lead: None,
+            phase: None,
             timer: None,
             ack_requested: false,
             acked_sent: 0,
@@ -54,31 +64,15 @@ impl Leaf {
     }
 
     /// A `down` from the hub reached us.
-    pub fn on_down(
-        &mut self,
-        ctx: &mut Ctx<Broadcast>,
-        profile: &Profile,
-        values: &[Value],
-        upto: usize,
-        want_ack: bool,
-        timing: Option<UpTiming>,
-    ) {
-        let now = ctx.now();
-        self.beat = Some(now);
-        if let Some(UpTiming { sent_ms, early_ms }) = timing {
-            let (sent, early) = (
-                Duration::from_millis(sent_ms),
-                Duration::from_millis(early_ms),
-            );
-            // Our `up` sent at `sent` reached the hub `early` before the beat
-            // that reaches us `now`, so two hops take `now - sent - early`.
-            // An `up` sent at `sent + early - margin + round` arrives `margin`
-            // before the next beat; as an offset from beats, modulo a round.
-            let round = profile.round.as_nanos().max(1) as i128;
-            let ideal = sent.as_nanos() as i128 + early.as_nanos() as i128 + round
-                - profile.margin.as_nanos() as i128;
-            let lead = (ideal - now.as_nanos() as i128).rem_euclid(round);
-            self.lead = Some(Duration::from_nanos(lead as u64));
+    pub fn on_down(&mut self, ctx: &mut Ctx<Broadcast>, profile: &Profile, down: Down<'_>) {
+        let Down {
+            values,
+            upto,
+            want_ack,
+            timing,
+        } = down;
+        if let Some(timing) = timing {
+            self.adjust_phase(timing, profile);
         }
         self.seen_upto = self.seen_upto.max(upto);
         let echoed: HashSet<String> = values.iter().map(Value::to_string).collect();
@@ -92,6 +86,31 @@ impl Leaf {
             ctx.cancel_timer(t);
         }
         self.schedule(ctx, profile);
+    }
+
+    /// Our `up` sent at `sent_us` reached the hub `early_us` before its beat,
+    /// so sending at `sent + early - margin` (give or take whole rounds)
+    /// would have landed it exactly `margin` early. Earlier phases are taken
+    /// at once (that `up` ran late); later ones a quarter of the way, so one
+    /// quick `up` does not undo the room a slow one asked for.
+    fn adjust_phase(&mut self, timing: UpTiming, profile: &Profile) {
+        let round = profile.round.as_micros().max(1) as i128;
+        let wanted =
+            timing.sent_us as i128 + timing.early_us as i128 - profile.margin.as_micros() as i128;
+        let phase = match self.phase {
+            None => wanted,
+            Some(phase) => {
+                let phase = phase.as_micros() as i128;
+                // The shift to `wanted` modulo a round, in (-round/2, round/2].
+                let mut shift = (wanted - phase).rem_euclid(round);
+                if shift > round / 2 {
+                    shift -= round;
+                }
+                phase + if shift < 0 { shift } else { shift / 4 }
+            }
+        };
+        // Keep the phase a non-negative instant: any slot of the grid will do.
+        self.phase = Some(Duration::from_micros(phase.rem_euclid(round) as u64));
     }
 
     /// When the hub's rounds stop (the workload paused or ended), the hub
@@ -120,16 +139,15 @@ impl Leaf {
     }
 
     /// Our first slot at or after `now`. Until the hub's feedback has placed
-    /// our slot, send at once: the reply tells us where the slot is.
+    /// our slots, send at once: the reply tells us where they are.
     fn next_slot(&self, now: Duration, profile: &Profile) -> Duration {
-        let (Some(beat), Some(lead)) = (self.beat, self.lead) else {
+        let Some(phase) = self.phase else {
             return now;
         };
-        let mut slot = beat + lead;
-        while slot < now {
-            slot += profile.round;
-        }
-        slot
+        let round = profile.round.as_nanos().max(1);
+        let behind = now.as_nanos().saturating_sub(phase.as_nanos());
+        let rounds = behind.div_ceil(round);
+        phase + Duration::from_nanos((rounds * round) as u64)
     }
 
     /// Makes sure a send is pending in our next slot if there is anything to
@@ -165,7 +183,7 @@ impl Leaf {
             Msg::Up {
                 values: self.unconfirmed.clone(),
                 ack: self.seen_upto,
-                sent_ms: ctx.now().as_millis() as u64,
+                sent_us: ctx.now().as_micros() as u64,
             },
         );
         self.acked_sent = self.seen_upto;

@@ -44,11 +44,11 @@ pub enum Msg {
     },
     Read,
     /// Leaf → hub: values the hub has not confirmed yet, how much of the
-    /// hub's log this leaf holds, and when (leaf's clock, ms) it was sent.
+    /// hub's log this leaf holds, and when (leaf's clock, µs) it was sent.
     Up {
         values: Vec<Value>,
         ack: usize,
-        sent_ms: u64,
+        sent_us: u64,
     },
     /// Hub → leaf: the hub's log from what the leaf acknowledged up to `upto`;
     /// `want_ack` asks the leaf to acknowledge even with nothing to send;
@@ -62,12 +62,13 @@ pub enum Msg {
     },
 }
 
-/// The hub's feedback on a leaf's `up`: sent at `sent_ms` (leaf's clock), it
-/// arrived `early_ms` before the beat.
+/// The hub's feedback on a leaf's `up`: sent at `sent_us` (leaf's clock), it
+/// arrived `early_us` before the beat. Microseconds: the slot is aimed a few
+/// milliseconds before the beat, so whole milliseconds would be too coarse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpTiming {
-    pub sent_ms: u64,
-    pub early_ms: u64,
+    pub sent_us: u64,
+    pub early_us: u64,
 }
 
 enum Role {
@@ -124,13 +125,13 @@ impl Node for Broadcast {
             Msg::Up {
                 values,
                 ack,
-                sent_ms,
+                sent_us,
             } => {
                 for v in values {
                     self.values.insert(v.clone());
                 }
                 if let Some(Role::Hub(hub)) = &mut self.role {
-                    hub.on_up(ctx, &req.src, *ack, *sent_ms);
+                    hub.on_up(ctx, &req.src, *ack, *sent_us);
                 }
             }
             Msg::Down {
@@ -143,7 +144,13 @@ impl Node for Broadcast {
                     self.values.insert(v.clone());
                 }
                 if let Some(Role::Leaf(leaf)) = &mut self.role {
-                    leaf.on_down(ctx, &self.profile, values, *upto, *want_ack, *timing);
+                    let down = leaf::Down {
+                        values,
+                        upto: *upto,
+                        want_ack: *want_ack,
+                        timing: *timing,
+                    };
+                    leaf.on_down(ctx, &self.profile, down);
                 }
             }
         }
