@@ -4,7 +4,7 @@
 //! are validated against the RPC's closed response schema — any missing or
 //! extra key makes the reply malformed (`info` with an exception).
 
-use crate::history::{Completion, OpType};
+use glomers_check::history::{Completion, OpType};
 use glomers_node::ErrorCode;
 use serde_json::{json, Map, Value};
 

@@ -5,12 +5,7 @@ use crate::net::delivery::Jitter;
 use crate::net::latency::{Latency, LatencyDist};
 use std::path::PathBuf;
 
-/// `--availability`: `total` or a minimum fraction of `ok` operations.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Availability {
-    Total,
-    AtLeast(f64),
-}
+pub use glomers_check::Availability;
 
 #[derive(Debug, Clone)]
 pub struct TestOptions {
@@ -52,6 +47,15 @@ pub struct TestOptions {
 }
 
 impl TestOptions {
+    /// What the checkers take of these options.
+    pub fn check_options(&self) -> glomers_check::Options {
+        glomers_check::Options {
+            consistency_models: self.consistency_models.clone(),
+            availability: self.availability,
+            ..glomers_check::Options::default()
+        }
+    }
+
     /// Maelstrom's defaults for `workload` and `bin`, with `n` nodes `n0…`.
     pub fn new(workload: &str, bin: impl Into<PathBuf>, node_count: usize) -> Self {
         Self {

@@ -4,13 +4,13 @@
 //! down. Preparing a run and finishing it (checking, store, summary) are
 //! shared with the simulation driver (`crate::sim`).
 
-use crate::checkers::Validity;
 use crate::opts::TestOptions;
 use crate::process::{spawn_all, ProcEvent};
 use crate::progress::Progress;
-use crate::report::{store, summary};
+use crate::report::{store, summary, write};
 use crate::runner::Runner;
 use crate::workloads;
+use glomers_check::Validity;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::RecvTimeoutError;
@@ -117,14 +117,14 @@ impl<'a> Session<'a> {
         let results = self.runner.results();
         self.progress.finish();
         let verdict = Validity::of(&results);
-        store::write_run(
-            &self.dir,
-            self.opts,
-            &self.runner,
-            &results,
-            &self.console,
-            failure.as_deref(),
-        )?;
+        let finished = store::Finished {
+            opts: self.opts,
+            history: self.runner.history(),
+            results: &results,
+            console: &self.console,
+            failure: failure.as_deref(),
+        };
+        write::write_run(&self.dir, &finished, &self.runner.artifacts(&results))?;
         if !self.opts.quiet {
             summary::print(self.opts, &results, &self.dir);
         }

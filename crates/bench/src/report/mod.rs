@@ -1,6 +1,8 @@
 //! What a run leaves behind: the store directory, the terminal summary, the
 //! Lamport diagram of messages, the timeline of operations, the
 //! performance plots, and the run page that explains it all (findings).
+//! [`store`] owns the directory's layout and data files, [`write`] writes
+//! a finished run's files in order, the run page last.
 pub mod edn;
 pub mod findings;
 pub mod lamport;
@@ -9,51 +11,6 @@ pub mod plots;
 pub mod store;
 pub mod summary;
 pub mod timeline;
+pub mod write;
 
-/// Maelstrom's palette: its pink marks errors and failed operations, its
-/// light blue client traffic and successful operations, its orange the
-/// indeterminate and the cut-off.
-pub(crate) const PINK: &str = "#FF1E90";
-pub(crate) const LIGHT_BLUE: &str = "#81BFFC";
-pub(crate) const ORANGE: &str = "#FFA400";
-
-/// Escapes text for XML and HTML, in content and in quoted attributes (the
-/// bodies shown come from untrusted nodes); control characters other than
-/// whitespace, which XML 1.0 forbids even escaped, become U+FFFD.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// At most `max` characters, an ellipsis marking a cut.
-pub(crate) fn cut(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        None => s.to_string(),
-        Some(_) => {
-            let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-            out.push('\u{2026}');
-            out
-        }
-    }
-}
-
-/// Starts a standalone SVG document of the given size.
-pub(crate) fn open_svg(svg: &mut String, width: f64, height: f64) {
-    svg.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    svg.push_str(&format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"{width:.0}\" \
-         height=\"{height:.0}\" viewBox=\"0 0 {width:.0} {height:.0}\">\n"
-    ));
-}
+pub use glomers_check::svg::{cut, escape, open_svg, LIGHT_BLUE, ORANGE, PINK};

@@ -17,7 +17,7 @@
 //! titles (plotters emits no `<title>`).
 
 use super::{cut, escape};
-use crate::history::{History, OpType, Process};
+use glomers_check::history::{History, OpType, Process};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -832,8 +832,8 @@ fn header(svg: &mut String, height: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::build::history;
-    use crate::history::Completion;
+    use glomers_check::history::build::history;
+    use glomers_check::history::Completion;
     use serde_json::json;
 
     /// Tags nest, no stray `<`, `>` or `&` in text or attribute values.

@@ -1,18 +1,15 @@
-//! The store: `store/<workload>/<timestamp>/` with `results.json` (keys as
-//! in Maelstrom's results.edn) and `results.edn` itself, `history.jsonl`,
-//! `history.txt`, the message journal, `messages.svg` (and further pages
-//! `messages-2.svg`, …), `timeline.html`, the
-//! performance plots `latency-raw.svg`, `latency-quantiles.svg` and
-//! `rate.svg`, `node-logs/`, the console log and the options with the exact
-//! command to replay the run, `error.txt` when the run failed, and the run
-//! page `index.html`;
-//! plus `store/latest` and `store/<workload>/latest` links to the newest run.
+//! The store's layout: `store/<workload>/<timestamp>/` and the names of
+//! the files in it, the data files of a finished run — `results.json` (keys
+//! as in Maelstrom's results.edn) and `results.edn` itself,
+//! `history.jsonl`, `history.txt`, the console log, `test.json` (the
+//! options with the exact command to replay the run), `error.txt` when the
+//! run failed — and the `store/latest` and `store/<workload>/latest` links.
+//! The pictures and the run page drawn from them are [`super::write`]'s.
 
 use crate::net::delivery::Jitter;
-use crate::net::journal::read_events;
 use crate::net::latency::LatencyDist;
 use crate::opts::{Availability, TestOptions};
-use crate::runner::Runner;
+use glomers_check::history::{History, Op};
 use serde_json::{json, Value};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -43,27 +40,52 @@ pub fn create_run_dir(store: &Path, workload: &str) -> Result<PathBuf, String> {
     unreachable!("the loop above returns")
 }
 
-/// Writes every artifact of a finished run and points the `latest` links at it.
-pub fn write_run(
-    dir: &Path,
-    opts: &TestOptions,
-    runner: &Runner,
-    results: &Value,
-    console: &[String],
-    failure: Option<&str>,
-) -> Result<(), String> {
-    let io = |what: &str, e: std::io::Error| format!("writing {what} in {}: {e}", dir.display());
-    let pretty = serde_json::to_string_pretty(results).unwrap_or_default();
-    fs::write(dir.join("results.json"), pretty + "\n").map_err(|e| io("results.json", e))?;
-    fs::write(dir.join("results.edn"), super::edn::render(results))
-        .map_err(|e| io("results.edn", e))?;
+/// What a finished run leaves for the store to keep.
+pub struct Finished<'a> {
+    pub opts: &'a TestOptions,
+    pub history: &'a History,
+    pub results: &'a Value,
+    /// The console log (`jepsen.log`).
+    pub console: &'a [String],
+    /// The error that ended the run without a verdict.
+    pub failure: Option<&'a str>,
+}
 
-    write_jsonl(&dir.join("history.jsonl"), runner.history().ops())
-        .map_err(|e| io("history", e))?;
+/// Writes the data files of a finished run: results, history, options,
+/// console log and error.
+pub fn write_data(dir: &Path, run: &Finished) -> Result<(), String> {
+    let pretty = serde_json::to_string_pretty(run.results).unwrap_or_default();
+    fs::write(dir.join(RESULTS_FILE), pretty + "\n").map_err(|e| io(dir, RESULTS_FILE, e))?;
+    fs::write(dir.join("results.edn"), super::edn::render(run.results))
+        .map_err(|e| io(dir, "results.edn", e))?;
+    write_jsonl(&dir.join(HISTORY_FILE), run.history.ops())
+        .map_err(|e| io(dir, HISTORY_FILE, e))?;
+    write_history_txt(&dir.join("history.txt"), run.history.ops())
+        .map_err(|e| io(dir, "history.txt", e))?;
+    let test = test_json(run.opts);
+    fs::write(
+        dir.join(TEST_FILE),
+        serde_json::to_string_pretty(&test).unwrap_or_default(),
+    )
+    .map_err(|e| io(dir, TEST_FILE, e))?;
+    fs::write(dir.join("jepsen.log"), run.console.join("\n") + "\n")
+        .map_err(|e| io(dir, "jepsen.log", e))?;
+    if let Some(failure) = run.failure {
+        fs::write(dir.join(ERROR_FILE), format!("{failure}\n"))
+            .map_err(|e| io(dir, ERROR_FILE, e))?;
+    }
+    Ok(())
+}
 
-    let mut txt =
-        BufWriter::new(File::create(dir.join("history.txt")).map_err(|e| io("history.txt", e))?);
-    for op in runner.history().ops() {
+/// The error for a file that could not be written.
+pub fn io(dir: &Path, what: &str, e: std::io::Error) -> String {
+    format!("writing {what} in {}: {e}", dir.display())
+}
+
+/// `history.txt`: one tab-separated line per op, as Maelstrom prints them.
+fn write_history_txt(path: &Path, history: &[Op]) -> std::io::Result<()> {
+    let mut txt = BufWriter::new(File::create(path)?);
+    for op in history {
         let process = serde_json::to_value(op.process).unwrap_or_default();
         let typ = serde_json::to_value(op.typ).unwrap_or_default();
         let error = op.error.as_ref().map(|e| e.to_string()).unwrap_or_default();
@@ -73,49 +95,14 @@ pub fn write_run(
             typ.as_str().unwrap_or(""),
             op.f,
             op.value
-        )
-        .map_err(|e| io("history.txt", e))?;
+        )?;
     }
-    txt.flush().map_err(|e| io("history.txt", e))?;
+    txt.flush()
+}
 
-    // The journal was streamed to disk during the run; draw from the file.
-    let journal = File::open(dir.join(JOURNAL_FILE)).map_err(|e| io(JOURNAL_FILE, e))?;
-    let events = read_events(std::io::BufReader::new(journal));
-    let pages = super::lamport::pages(
-        events,
-        &super::lamport::Options::default(),
-        MESSAGE_PAGES,
-        |i| Some(message_page(i)),
-    );
-    for (i, svg) in pages.into_iter().enumerate() {
-        let name = message_page(i);
-        fs::write(dir.join(&name), svg).map_err(|e| io(&name, e))?;
-    }
-    fs::write(
-        dir.join("timeline.html"),
-        super::timeline::render(runner.history()),
-    )
-    .map_err(|e| io("timeline.html", e))?;
-    let history = runner.history();
-    for (name, svg) in [
-        ("latency-raw.svg", super::plots::latency_raw(history)),
-        (
-            "latency-quantiles.svg",
-            super::plots::latency_quantiles(history),
-        ),
-        ("rate.svg", super::plots::rate(history)),
-    ] {
-        fs::write(dir.join(name), svg).map_err(|e| io(name, e))?;
-    }
-    for (name, contents) in runner.artifacts(results) {
-        let path = dir.join(&name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| io(&name, e))?;
-        }
-        fs::write(&path, contents).map_err(|e| io(&name, e))?;
-    }
-
-    let test = json!({
+/// `test.json`: the options that shape the run, and the replay command.
+fn test_json(opts: &TestOptions) -> Value {
+    json!({
         "workload": opts.workload,
         "bin": opts.bin,
         "bin-args": opts.bin_args,
@@ -128,23 +115,20 @@ pub fn write_run(
         "nemesis": if opts.nemesis_partition { json!(["partition"]) } else { json!([]) },
         "nemesis-interval": opts.nemesis_interval_s,
         "topology": opts.topology,
+        "consistency-models": opts.consistency_models,
+        "availability": match opts.availability {
+            Some(Availability::Total) => json!("total"),
+            Some(Availability::AtLeast(a)) => json!(a.to_string()),
+            None => Value::Null,
+        },
         "seed": opts.seed,
         "sim": opts.sim,
         "replay": replay_command(opts),
-    });
-    fs::write(
-        dir.join("test.json"),
-        serde_json::to_string_pretty(&test).unwrap_or_default(),
-    )
-    .map_err(|e| io("test.json", e))?;
-    fs::write(dir.join("jepsen.log"), console.join("\n") + "\n")
-        .map_err(|e| io("jepsen.log", e))?;
-    if let Some(failure) = failure {
-        let name = super::findings::ERROR_FILE;
-        fs::write(dir.join(name), format!("{failure}\n")).map_err(|e| io(name, e))?;
-    }
-    super::page::write(dir)?;
+    })
+}
 
+/// Points `store/latest` and `store/<workload>/latest` at this run.
+pub fn link_latest(dir: &Path, opts: &TestOptions) {
     if let Some(run_name) = dir.file_name() {
         let workload_dir = dir.parent().unwrap_or(dir);
         relink(&workload_dir.join("latest"), Path::new(run_name));
@@ -153,11 +137,7 @@ pub fn write_run(
             &Path::new(&opts.workload).join(run_name),
         );
     }
-    Ok(())
 }
-
-/// At most this many pages of the Lamport diagram are drawn.
-const MESSAGE_PAGES: usize = 10;
 
 /// The file of page `i` (0-based) of the Lamport diagram.
 pub fn message_page(i: usize) -> String {
@@ -170,8 +150,20 @@ pub fn message_page(i: usize) -> String {
 /// The message journal of a run directory, written while the run goes.
 pub const JOURNAL_FILE: &str = "net-journal.jsonl";
 
+/// The results map, as JSON.
+pub const RESULTS_FILE: &str = "results.json";
+
+/// The history, one op map per line.
+pub const HISTORY_FILE: &str = "history.jsonl";
+
+/// The options of the run and its replay command.
+pub const TEST_FILE: &str = "test.json";
+
+/// Present when the run ended in an error rather than a verdict.
+pub const ERROR_FILE: &str = "error.txt";
+
 /// Writes one compact JSON object per line.
-fn write_jsonl<T: serde::Serialize>(path: &Path, items: &[T]) -> std::io::Result<()> {
+pub fn write_jsonl<T: serde::Serialize>(path: &Path, items: &[T]) -> std::io::Result<()> {
     let mut out = BufWriter::new(File::create(path)?);
     for item in items {
         serde_json::to_writer(&mut out, item)?;

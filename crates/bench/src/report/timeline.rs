@@ -7,7 +7,7 @@
 //! Inline CSS only: no JavaScript, no external assets.
 
 use super::{cut, escape};
-use crate::history::{History, Op, OpType, Process};
+use glomers_check::history::{History, Op, OpType, Process};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -333,8 +333,8 @@ fn header(html: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::build::history;
-    use crate::history::Completion;
+    use glomers_check::history::build::history;
+    use glomers_check::history::Completion;
     use serde_json::json;
 
     /// The `class` attributes of the op boxes, in document order.

@@ -5,10 +5,10 @@
 
 use super::{InFlight, Phase, Runner, MS};
 use crate::client::{self, Schema};
-use crate::history::{Completion, OpType, Process};
 use crate::net::journal::{raw_body, NetMessage};
 use crate::net::Kind;
 use crate::workloads::{OpSpec, Outcome, Step};
+use glomers_check::history::{Completion, OpType, Process};
 use serde_json::{json, Map, Value};
 
 /// Who is waiting on a client's outstanding request.
@@ -96,7 +96,14 @@ impl Runner {
             }
         };
         let process = self.workers[w].process;
-        let invoke_index = self.history.invoke_op(now, Process::Client(process), &op);
+        let invoke_index = self.history.invoke_with_extra(
+            now,
+            Process::Client(process),
+            op.f,
+            op.value.clone(),
+            op.is_final,
+            op.extra.clone(),
+        );
         let step = self.workload.begin(process, &op);
         self.workers[w].inflight = Some(InFlight {
             op,

@@ -5,7 +5,6 @@
 //! the simulated [`Network`], and records the history. Drivers (real
 //! processes today, an in-process simulation later) supply I/O and time.
 
-use crate::history::History;
 use crate::net::envelope::parse_envelope;
 use crate::net::journal::{raw_body, NetMessage};
 use crate::net::{Delivery, Kind, Network};
@@ -13,6 +12,7 @@ use crate::opts::TestOptions;
 use crate::rng::Rng;
 use crate::services::{self, Service};
 use crate::workloads::{OpSpec, Workload};
+use glomers_check::history::History;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
@@ -632,16 +632,20 @@ impl Runner {
         }
     }
 
-    /// The workload's extra files for the store, given the results map.
+    /// The checker's extra files for the store, given the results map.
     pub fn artifacts(&self, results: &Value) -> Vec<(String, String)> {
-        self.workload.artifacts(&self.history, &results["workload"])
+        glomers_check::model::artifacts(self.workload.model(), &self.history, &results["workload"])
     }
 
     /// The results map: every checker, plus the combined verdict.
     pub fn results(&self) -> Value {
-        let workload = self.workload.check(&self.history, &self.opts);
+        let workload = glomers_check::check_workload(
+            self.workload.model(),
+            &self.history,
+            &self.opts.check_options(),
+        );
         let net = self.net.journal().stats(self.history.invocation_count());
-        crate::checkers::compose(&self.history, &self.opts, net, workload)
+        glomers_check::common::compose(&self.history, self.opts.availability, Some(net), workload)
     }
 }
 
@@ -706,17 +710,18 @@ mod tests {
         o.rate = 50.0;
         o.time_limit_s = 2;
         let h = echo_run(o, 0);
-        let processes: Vec<crate::history::Process> = h
+        let processes: Vec<glomers_check::history::Process> = h
             .ops()
             .iter()
-            .filter(|op| op.typ == crate::history::OpType::Invoke)
+            .filter(|op| op.typ == glomers_check::history::OpType::Invoke)
             .take(15)
             .map(|op| op.process)
             .collect();
-        let expected: Vec<crate::history::Process> = [0, 1, 2, 3, 0, 0, 1, 2, 3, 0, 0, 1, 2, 3, 0]
-            .into_iter()
-            .map(crate::history::Process::Client)
-            .collect();
+        let expected: Vec<glomers_check::history::Process> =
+            [0, 1, 2, 3, 0, 0, 1, 2, 3, 0, 0, 1, 2, 3, 0]
+                .into_iter()
+                .map(glomers_check::history::Process::Client)
+                .collect();
         assert_eq!(processes, expected);
     }
 
@@ -731,7 +736,7 @@ mod tests {
         let invokes: Vec<u64> = h
             .ops()
             .iter()
-            .filter(|op| op.typ == crate::history::OpType::Invoke)
+            .filter(|op| op.typ == glomers_check::history::OpType::Invoke)
             .map(|op| op.time)
             .collect();
         let first = invokes[0];

@@ -3,8 +3,8 @@
 //! in `[0, 2·interval)`, each recorded in the history as Maelstrom does.
 
 use super::{Runner, SEC};
-use crate::history::{Completion, OpType, Process};
 use crate::net::partition::{grudge_value, PartitionSpec};
+use glomers_check::history::{Completion, OpType, Process};
 use serde_json::{json, Value};
 
 #[derive(Debug)]

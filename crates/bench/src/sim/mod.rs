@@ -6,10 +6,9 @@
 //! byte for byte.
 //!
 //! Any node written with `glomers-node` runs here unchanged: it is a
-//! [`Runtime`] fed lines and the virtual clock. See [`registry`] for the
+//! [`Runtime`] fed lines and the virtual clock. The `glomers` command registers the
 //! nodes the CLI knows by name, and [`run_sim`] to simulate your own.
 
-pub mod registry;
 pub mod shrink;
 pub mod sweep;
 

@@ -4,9 +4,9 @@
 //! checker, until none does. Reports the smallest failing command.
 
 use super::{run_sim, sweep::anomaly, NodeFactory};
-use crate::checkers::Validity;
 use crate::opts::TestOptions;
 use crate::report::store::replay_command;
+use glomers_check::Validity;
 
 /// The checkers a run failed (by name), or `None` if it passed.
 fn failing_checkers(opts: &TestOptions, make: NodeFactory) -> Option<(Vec<String>, String)> {

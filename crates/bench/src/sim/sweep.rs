@@ -3,9 +3,9 @@
 //! anomaly its checker named and the command that replays it.
 
 use super::{run_sim, NodeFactory};
-use crate::checkers::Validity;
 use crate::opts::TestOptions;
 use crate::report::store::replay_command;
+use glomers_check::Validity;
 use serde_json::Value;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;

@@ -5,15 +5,15 @@
 //! in how their clients treat errors, so both are this one type.
 
 use super::{body, topology, OpSpec, RpcSpec, Workload};
-use crate::checkers::set_full;
 use crate::client::{ErrorPolicy, FieldType, Schema};
-use crate::history::History;
 use crate::opts::TestOptions;
 use crate::rng::Rng;
+use glomers_check::Model;
 use serde_json::{json, Map, Value};
 
 /// The per-workload names and rules.
 struct Dialect {
+    model: Model,
     add_f: &'static str,
     add_type: &'static str,
     add_field: &'static str,
@@ -26,6 +26,7 @@ struct Dialect {
 }
 
 const BROADCAST: Dialect = Dialect {
+    model: Model::Broadcast,
     add_f: "broadcast",
     add_type: "broadcast",
     add_field: "message",
@@ -44,6 +45,7 @@ const BROADCAST: Dialect = Dialect {
 };
 
 const G_SET: Dialect = Dialect {
+    model: Model::GSet,
     add_f: "add",
     add_type: "add",
     add_field: "element",
@@ -91,6 +93,10 @@ const TOPOLOGY_OK: Schema = Schema {
 };
 
 impl Workload for SetWorkload {
+    fn model(&self) -> Model {
+        self.dialect.model
+    }
+
     fn setup_request(&self, _node: &str) -> Option<(Map<String, Value>, Schema)> {
         self.dialect.sends_topology.then(|| {
             (
@@ -157,9 +163,5 @@ impl Workload for SetWorkload {
         } else {
             op.value.clone()
         }
-    }
-
-    fn check(&self, history: &History, _opts: &TestOptions) -> Value {
-        set_full::check(history, self.dialect.add_f)
     }
 }

@@ -3,7 +3,7 @@
 //! over Elle's key stream, `assign` now and then, client crashes on their
 //! own schedule, and a final phase in which every worker starts afresh from
 //! offset 0 and polls until it has caught up. The checker lives in
-//! `crate::checkers::kafka`.
+//! `glomers_check::kafka`.
 //!
 //! Maelstrom's client quirks are kept on purpose, because they shape what a
 //! node sees: committed offsets are fetched on `assign` but never used (a
@@ -13,9 +13,10 @@
 use super::keys::{KeyStream, MicroOp, DEFAULT_KEY_COUNT};
 use super::{body, OpSpec, Outcome, RpcSpec, Step, Workload};
 use crate::client::{self, ErrorPolicy, FieldType, Schema};
-use crate::history::{Completion, History, OpType};
 use crate::opts::TestOptions;
 use crate::rng::Rng;
+use glomers_check::history::{Completion, OpType};
+use glomers_check::Model;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -191,6 +192,10 @@ impl Kafka {
 }
 
 impl Workload for Kafka {
+    fn model(&self) -> Model {
+        Model::Kafka
+    }
+
     fn has_final_phase(&self) -> bool {
         true
     }
@@ -363,10 +368,6 @@ impl Workload for Kafka {
                 errors: ErrorPolicy::ByCode,
             },
         }
-    }
-
-    fn check(&self, history: &History, _opts: &TestOptions) -> Value {
-        crate::checkers::kafka::check(history)
     }
 }
 

@@ -8,13 +8,13 @@
 //! client crashes, i.e. indeterminate results, bring new processes). Values
 //! in the history are Jepsen's independent tuples `[key, value]`. The
 //! checker (per key, a compare-and-set register) is
-//! `crate::checkers::linearizable`.
+//! `glomers_check::linearizable`.
 
 use super::{body, OpSpec, Outcome, RpcSpec, Step, Workload};
 use crate::client::{self, ErrorPolicy, FieldType, Schema};
-use crate::history::History;
 use crate::opts::TestOptions;
 use crate::rng::Rng;
+use glomers_check::Model;
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 
@@ -91,6 +91,10 @@ impl LinKv {
 }
 
 impl Workload for LinKv {
+    fn model(&self) -> Model {
+        Model::LinKv
+    }
+
     fn reusable_client(&self) -> bool {
         true
     }
@@ -143,27 +147,6 @@ impl Workload for LinKv {
             Ok(_) => client::ok(op.value.clone()),
             Err(failed) => failed,
         })
-    }
-
-    fn check(&self, history: &History, _opts: &TestOptions) -> Value {
-        crate::checkers::linearizable::check(history, Default::default())
-    }
-
-    /// As Knossos does, a timeline of the window that could not be
-    /// linearized, for every failing key.
-    fn artifacts(&self, history: &History, workload_result: &Value) -> Vec<(String, String)> {
-        let failures = workload_result["failures"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        failures
-            .iter()
-            .map(|key| {
-                let name = key.as_str().map_or_else(|| key.to_string(), str::to_string);
-                let svg = crate::checkers::linearizable::timeline_svg(history, key);
-                (format!("independent/{name}/linear.svg"), svg)
-            })
-            .collect()
     }
 }
 

@@ -13,9 +13,10 @@ pub mod txn;
 pub mod unique_ids;
 
 use crate::client::{self, ErrorPolicy, Schema};
-use crate::history::{Completion, History};
 use crate::opts::TestOptions;
 use crate::rng::Rng;
+use glomers_check::history::Completion;
+use glomers_check::Model;
 use serde_json::{Map, Value};
 
 /// One operation a worker will perform.
@@ -24,7 +25,7 @@ pub struct OpSpec {
     pub f: &'static str,
     pub value: Value,
     pub is_final: bool,
-    /// Extra fields of Jepsen's op map (see [`crate::history::Op::extra`]).
+    /// Extra fields of Jepsen's op map (see [`glomers_check::history::Op::extra`]).
     pub extra: Map<String, Value>,
 }
 
@@ -140,19 +141,12 @@ pub trait Workload {
     /// The schema and error policy of a one-request operation.
     fn rpc(&self, f: &str) -> RpcSpec;
 
+    /// The checker of this workload's histories.
+    fn model(&self) -> Model;
+
     /// The history value of a successful (schema-valid) reply.
     fn ok_value(&self, _op: &OpSpec, reply: &Map<String, Value>) -> Value {
         Value::Object(reply.clone())
-    }
-
-    /// The workload checker's result map (with `valid?`).
-    fn check(&self, history: &History, opts: &TestOptions) -> Value;
-
-    /// Extra files for the run's store directory, drawn from the history
-    /// and the checker's result (lin-kv's `independent/<key>/linear.svg`):
-    /// (path relative to the run directory, contents).
-    fn artifacts(&self, _history: &History, _workload_result: &Value) -> Vec<(String, String)> {
-        Vec::new()
     }
 }
 

@@ -4,15 +4,15 @@
 //! (`["w", k, v]`) of values unique per key. The client is Maelstrom's:
 //! reusable, timeouts and indefinite errors `info`, definite ones `fail`,
 //! and a reply whose micro-ops break the schema is malformed. The checkers
-//! (Elle's, in `crate::checkers::txn`) judge the history against
+//! (Elle's, in `glomers_check::txn`) judge the history against
 //! `--consistency-models`.
 
 use super::keys::{KeyStream, MicroOp, DEFAULT_KEY_COUNT};
 use super::{body, OpSpec, Outcome, RpcSpec, Step, Workload};
 use crate::client::{self, ErrorPolicy, FieldType, Schema};
-use crate::history::History;
 use crate::opts::TestOptions;
 use crate::rng::Rng;
+use glomers_check::Model;
 use serde_json::{json, Map, Value};
 
 const TXN_OK: Schema = Schema {
@@ -76,6 +76,13 @@ impl Txn {
 }
 
 impl Workload for Txn {
+    fn model(&self) -> Model {
+        match self.kind {
+            Kind::ListAppend => Model::TxnListAppend,
+            Kind::RwRegister => Model::TxnRwRegister,
+        }
+    }
+
     fn reusable_client(&self) -> bool {
         true
     }
@@ -121,17 +128,6 @@ impl Workload for Txn {
             }
             Err(failed) => failed,
         })
-    }
-
-    fn check(&self, history: &History, opts: &TestOptions) -> Value {
-        match self.kind {
-            Kind::ListAppend => {
-                crate::checkers::txn::check_list_append(history, &opts.consistency_models)
-            }
-            Kind::RwRegister => {
-                crate::checkers::txn::check_rw_register(history, &opts.consistency_models)
-            }
-        }
     }
 }
 

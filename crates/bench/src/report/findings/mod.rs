@@ -13,7 +13,7 @@ mod sets;
 mod simple;
 
 use crate::net::journal::{read_events, JournalEvent};
-use crate::report::store::JOURNAL_FILE;
+use crate::report::store::{ERROR_FILE, JOURNAL_FILE};
 use serde_json::Value;
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
@@ -95,9 +95,6 @@ impl Run {
     }
 }
 
-/// Where a run that ended in an error keeps it.
-pub const ERROR_FILE: &str = "error.txt";
-
 /// Every finding of the run, the workload's first.
 pub fn findings(run: &Run) -> Vec<Finding> {
     let r = &run.results;
@@ -105,13 +102,15 @@ pub fn findings(run: &Run) -> Vec<Finding> {
     let workload = &r["workload"];
     if failed(workload) {
         let mut found = match run.workload() {
-            "broadcast" | "g-set" => sets::explain(run, workload),
+            "broadcast" | "g-set" | "set-full" => sets::explain(run, workload),
             "echo" => simple::echo(workload),
             "unique-ids" => simple::unique_ids(run, workload),
             "g-counter" | "pn-counter" => simple::counter(workload),
             "kafka" => anomalies::kafka(workload),
-            "txn-rw-register" | "txn-list-append" => anomalies::txn(workload),
-            "lin-kv" => anomalies::linearizable(workload),
+            "txn-rw-register" | "txn-list-append" | "rw-register" | "list-append" => {
+                anomalies::txn(workload)
+            }
+            "lin-kv" | "cas-register" => anomalies::linearizable(workload),
             _ => Vec::new(),
         };
         if found.is_empty() {

@@ -1,7 +1,7 @@
 //! Echo, unique ids and the counters: the offending operations themselves.
 
 use super::{and_more, op_phrase, Finding, Run, SHOWN};
-use crate::exact::cmp_values;
+use glomers_check::exact::cmp_values;
 use serde_json::Value;
 use std::cmp::Ordering;
 

@@ -5,8 +5,8 @@
 //! its send and its receive are both drawn, even when one of them falls
 //! outside the window.
 
-use crate::exact::cmp_values;
 use crate::net::journal::{EventKind, JournalEvent, NetMessage};
+use glomers_check::exact::cmp_values;
 use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};

@@ -1,0 +1,60 @@
+//! Writes everything a finished run leaves behind: the store's data files
+//! ([`super::store`]), then what is drawn from them — the Lamport diagram
+//! `messages.svg` (and further pages `messages-2.svg`, …),
+//! `timeline.html`, the performance plots `latency-raw.svg`,
+//! `latency-quantiles.svg` and `rate.svg`, the checker's own pictures — and
+//! last the run page `index.html`, which reads them all back.
+
+use super::store::{self, io, Finished, JOURNAL_FILE};
+use crate::net::journal::read_events;
+use std::fs::{self, File};
+use std::path::Path;
+
+/// At most this many pages of the Lamport diagram are drawn.
+const MESSAGE_PAGES: usize = 10;
+
+/// Writes every file of a finished run into `dir` and points the `latest`
+/// links at it. `artifacts` are the checker's pictures: (path relative to
+/// the run directory, contents).
+pub fn write_run(dir: &Path, run: &Finished, artifacts: &[(String, String)]) -> Result<(), String> {
+    store::write_data(dir, run)?;
+
+    // The journal was streamed to disk during the run; draw from the file.
+    let journal = File::open(dir.join(JOURNAL_FILE)).map_err(|e| io(dir, JOURNAL_FILE, e))?;
+    let events = read_events(std::io::BufReader::new(journal));
+    let pages = super::lamport::pages(
+        events,
+        &super::lamport::Options::default(),
+        MESSAGE_PAGES,
+        |i| Some(store::message_page(i)),
+    );
+    for (i, svg) in pages.into_iter().enumerate() {
+        let name = store::message_page(i);
+        fs::write(dir.join(&name), svg).map_err(|e| io(dir, &name, e))?;
+    }
+    fs::write(
+        dir.join("timeline.html"),
+        super::timeline::render(run.history),
+    )
+    .map_err(|e| io(dir, "timeline.html", e))?;
+    for (name, svg) in [
+        ("latency-raw.svg", super::plots::latency_raw(run.history)),
+        (
+            "latency-quantiles.svg",
+            super::plots::latency_quantiles(run.history),
+        ),
+        ("rate.svg", super::plots::rate(run.history)),
+    ] {
+        fs::write(dir.join(name), svg).map_err(|e| io(dir, name, e))?;
+    }
+    for (name, contents) in artifacts {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| io(dir, name, e))?;
+        }
+        fs::write(&path, contents).map_err(|e| io(dir, name, e))?;
+    }
+    super::page::write(dir)?;
+    store::link_latest(dir, run.opts);
+    Ok(())
+}

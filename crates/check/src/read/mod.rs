@@ -1,0 +1,287 @@
+//! Reading histories from files: Jepsen's and Maelstrom's `history.edn`
+//! (one op map per line, as Jepsen's store writes it), an EDN vector of op
+//! maps (as Knossos's and Elle's test data are written), and our
+//! `history.jsonl`. Each op map becomes an [`Op`]; the history is then
+//! checked for what Jepsen's own history model refuses — a completion
+//! without its invocation, a second invocation on a busy process, time
+//! going backwards — and the error names the line and column.
+//!
+//! Reading streams: the file is never held whole, only the ops.
+
+pub mod edn;
+
+use crate::history::{History, Op, OpType, Process};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+/// How a history file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// EDN: op maps one after another, or one vector of them.
+    Edn,
+    /// One JSON op map per line (`history.jsonl`).
+    JsonLines,
+}
+
+impl Format {
+    /// The format a file's name says, if it says one.
+    pub fn of_path(path: &Path) -> Option<Self> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("edn") => Some(Self::Edn),
+            Some("jsonl" | "json" | "ndjson") => Some(Self::JsonLines),
+            _ => None,
+        }
+    }
+
+    /// The format the text's first op says: `{"` starts JSON, `{:`, `[` or
+    /// `#` EDN.
+    pub fn sniff(start: &[u8]) -> Self {
+        let mut bytes = start
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace() && *b != b',');
+        match (bytes.next(), bytes.next()) {
+            (Some(b'{'), Some(b'"')) => Self::JsonLines,
+            _ => Self::Edn,
+        }
+    }
+}
+
+/// Where reading failed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Reads the history in `path` (its format from the name, else sniffed).
+pub fn read_file(path: &Path) -> Result<History, String> {
+    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let format = match Format::of_path(path) {
+        Some(f) => f,
+        None => Format::sniff(
+            reader
+                .fill_buf()
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+        ),
+    };
+    read(reader, format).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Reads a history written in `format`.
+pub fn read<R: BufRead>(reader: R, format: Format) -> Result<History, ReadError> {
+    let mut builder = Builder::default();
+    match format {
+        Format::JsonLines => {
+            for (i, line) in reader.lines().enumerate() {
+                let at = |column, message| ReadError {
+                    line: i + 1,
+                    column,
+                    message,
+                };
+                let line = line.map_err(|e| at(1, e.to_string()))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let value: Value = serde_json::from_str(&line)
+                    .map_err(|e| at(e.column(), format!("malformed JSON: {e}")))?;
+                builder.add(value, i + 1, 1)?;
+            }
+        }
+        Format::Edn => {
+            for form in edn::forms(reader) {
+                let (pos, form) = form.map_err(|e| ReadError {
+                    line: e.pos.line,
+                    column: e.pos.column,
+                    message: format!("malformed EDN: {}", e.message),
+                })?;
+                match form {
+                    // A vector of ops (Knossos's and Elle's test data).
+                    edn::Edn::Vector(ops) | edn::Edn::List(ops) => {
+                        for op in ops {
+                            builder.add(op.to_json(), pos.line, pos.column)?;
+                        }
+                    }
+                    op => builder.add(op.to_json(), pos.line, pos.column)?,
+                }
+            }
+        }
+    }
+    Ok(builder.history)
+}
+
+/// Builds the history op by op, checking each against the ones before.
+#[derive(Default)]
+struct Builder {
+    history: History,
+    /// Each client process's invocation still waiting for its completion:
+    /// (history index, line).
+    open: HashMap<Process, (usize, usize)>,
+    last_time: u64,
+}
+
+impl Builder {
+    fn add(&mut self, value: Value, line: usize, column: usize) -> Result<(), ReadError> {
+        let at = |message: String| ReadError {
+            line,
+            column,
+            message,
+        };
+        let Value::Object(map) = value else {
+            return Err(at(format!(
+                "expected an op map, found {}",
+                crate::svg::cut(&value.to_string(), 80)
+            )));
+        };
+        let op = op_from_map(map).map_err(&at)?;
+        if op.time < self.last_time {
+            return Err(at(format!(
+                "ops out of time order: :time {} comes after {} (Jepsen's histories are in time order)",
+                op.time, self.last_time
+            )));
+        }
+        self.last_time = op.time;
+        if op.process != Process::Nemesis {
+            match (op.typ, self.open.get(&op.process)) {
+                (OpType::Invoke, Some((_, since))) => {
+                    return Err(at(format!(
+                        "process {} invokes {} while its op from line {since} has not completed",
+                        process_name(op.process),
+                        op.f
+                    )))
+                }
+                (OpType::Invoke, None) => {}
+                (_, None) => {
+                    return Err(at(format!(
+                        "process {} completes {} ({}) without an invocation",
+                        process_name(op.process),
+                        op.f,
+                        type_name(op.typ)
+                    )))
+                }
+                (_, Some(_)) => {
+                    self.open.remove(&op.process);
+                }
+            }
+        }
+        let invoke = op.typ == OpType::Invoke;
+        let process = op.process;
+        let index = self.history.push(op);
+        if invoke && process != Process::Nemesis {
+            self.open.insert(process, (index, line));
+        }
+        Ok(())
+    }
+}
+
+fn process_name(p: Process) -> String {
+    match p {
+        Process::Client(n) => n.to_string(),
+        Process::Nemesis => "nemesis".into(),
+    }
+}
+
+fn type_name(t: OpType) -> &'static str {
+    match t {
+        OpType::Invoke => "invoke",
+        OpType::Ok => "ok",
+        OpType::Fail => "fail",
+        OpType::Info => "info",
+    }
+}
+
+/// Keys of Jepsen's op map the history model has fields for.
+const KNOWN: &[&str] = &[
+    "index",
+    "time",
+    "type",
+    "process",
+    "f",
+    "value",
+    "error",
+    "exception",
+    "final?",
+];
+
+/// One Jepsen op map (keywords already plain strings) as an [`Op`].
+pub fn op_from_map(mut map: Map<String, Value>) -> Result<Op, String> {
+    let typ = match map.get("type").and_then(Value::as_str) {
+        Some("invoke") => OpType::Invoke,
+        Some("ok") => OpType::Ok,
+        Some("fail") => OpType::Fail,
+        Some("info") => OpType::Info,
+        Some(other) => {
+            return Err(format!(
+                ":type {other} is not one of :invoke :ok :fail :info"
+            ))
+        }
+        None => return Err("the op has no :type".into()),
+    };
+    let process = match map.get("process") {
+        Some(Value::String(s)) if s == "nemesis" => Process::Nemesis,
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(p) => Process::Client(p),
+            None => return Err(format!(":process {n} is not a non-negative integer")),
+        },
+        Some(other) => return Err(format!(":process {other} is neither a number nor :nemesis")),
+        None => return Err("the op has no :process".into()),
+    };
+    let f = match map.get("f") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => return Err("the op has no :f".into()),
+        Some(other) => other.to_string(),
+    };
+    let time = match map.get("time") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .ok_or_else(|| format!(":time {n} is not a non-negative integer (nanoseconds)"))?,
+        Some(other) => return Err(format!(":time {other} is not a number")),
+    };
+    let is_final = matches!(map.get("final?"), Some(Value::Bool(true)));
+    let value = map.remove("value").unwrap_or(Value::Null);
+    let error = map.remove("error").filter(|e| !e.is_null());
+    let exception = map
+        .remove("exception")
+        .filter(|e| !e.is_null())
+        .map(|e| match e {
+            Value::String(s) => s,
+            other => other.to_string(),
+        });
+    let extra: Map<String, Value> = map
+        .into_iter()
+        .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
+        .collect();
+    Ok(Op {
+        index: 0,
+        time,
+        typ,
+        process,
+        f,
+        value,
+        error,
+        exception,
+        is_final,
+        extra,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,8 @@
+//! One module per `glomers` subcommand.
+
+pub mod bench;
+pub mod challenge;
+pub mod check;
+pub mod explain;
+pub mod serve;
+pub mod test;

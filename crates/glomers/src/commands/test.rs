@@ -1,0 +1,97 @@
+//! `glomers test`: one run (or `--test-count` runs), a seed sweep
+//! (`--sim --seeds N`) or shrinking a failing run (`--sim --shrink`), on
+//! real processes or on the nodes `crate::registry` simulates by name.
+
+use crate::cli::{TestArgs, EXIT_BAD_ARGS};
+use crate::registry;
+use glomers_bench::opts::TestOptions;
+use glomers_bench::run::{self, Outcome};
+use glomers_bench::sim;
+
+pub fn main(args: TestArgs) -> i32 {
+    let (seeds, stop_early, shrink) = (args.seeds, args.stop_early, args.shrink);
+    match args.into_options() {
+        Err(e) => {
+            eprintln!("{e}");
+            EXIT_BAD_ARGS
+        }
+        Ok(opts) => match seeds {
+            Some(count) => sweep(&opts, count, stop_early),
+            None if shrink => shrink_failure(&opts),
+            None => run_tests(&opts),
+        },
+    }
+}
+
+/// The simulated node `--bin` names, or the exit status for an unknown one.
+fn simulated_node(opts: &TestOptions) -> Result<registry::Constructor, i32> {
+    registry::for_bin(&opts.bin).map_err(|e| {
+        eprintln!("{e}");
+        EXIT_BAD_ARGS
+    })
+}
+
+/// One run (or `--test-count` runs, stopping at the first failure).
+fn run_tests(opts: &TestOptions) -> i32 {
+    let constructor = match opts.sim.then(|| simulated_node(opts)).transpose() {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut code = 0;
+    for i in 0..opts.test_count.max(1) {
+        let mut this = opts.clone();
+        this.seed = opts.seed.wrapping_add(i);
+        let outcome: Result<Outcome, String> = match constructor {
+            Some(make) => sim::run_sim(&this, &|_, seed| make(seed)),
+            None => run::run_test(&this),
+        };
+        match outcome {
+            Ok(outcome) => {
+                code = outcome.exit_code();
+                if code != 0 {
+                    break;
+                }
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return run::EXIT_CRASH;
+            }
+        }
+    }
+    code
+}
+
+/// `--sim --shrink`: the smallest failing variant of this run.
+fn shrink_failure(opts: &TestOptions) -> i32 {
+    let make = match simulated_node(opts) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match sim::shrink::shrink(opts, &|_, seed| make(seed)) {
+        Some(_) => 1,
+        None => {
+            println!("the run passes: nothing to shrink");
+            0
+        }
+    }
+}
+
+/// `--sim --seeds N`: a seed sweep.
+fn sweep(opts: &TestOptions, count: u64, stop_early: bool) -> i32 {
+    let make = match simulated_node(opts) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let failures = sim::sweep::sweep(opts, &|_, seed| make(seed), count, stop_early, 2);
+    if stop_early && !failures.is_empty() {
+        println!("stopped at the first failure: seed {}", failures[0].seed);
+    } else {
+        println!(
+            "{} of {count} seeds failed (seeds {}..{})",
+            failures.len(),
+            opts.seed,
+            opts.seed + count
+        );
+    }
+    i32::from(!failures.is_empty())
+}
