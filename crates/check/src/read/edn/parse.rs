@@ -1,433 +1,19 @@
-//! Reading EDN as Jepsen writes it.
-//!
-//! This module owns turning EDN text — chiefly a Jepsen/Maelstrom
-//! `history.edn`, which Jepsen writes one operation per line with Clojure's
-//! `prn` — into faithful [`Edn`] values, and turning those into
-//! `serde_json` values spelled the way the bench's history model spells
-//! Jepsen data (`history.jsonl`).
-//!
-//! # Reading
-//!
-//! * [`forms`] streams top-level forms from any [`BufRead`]. It holds one
-//!   64 KiB chunk of input plus the form being built, so a 1 GB history reads
-//!   in small memory. Each item carries the position where its form starts.
-//!   After an error the iterator ends.
-//! * [`parse_all`] reads every top-level form of a string; [`parse_one`]
-//!   reads exactly one (whitespace and comments around it are allowed).
-//!
-//! Positions are 1-based; columns count characters (Unicode scalar values),
-//! a tab counts as one. Reading never panics: invalid UTF-8 anywhere (even in
-//! a comment) is an error at the offending byte, and nesting deeper than
-//! 1000 levels (collections, tags and `#_` together) is the error "nested too
-//! deeply". Collections are built with an explicit stack, so the parser
-//! itself never recurses; the cap keeps `Drop`, `Display` and
-//! [`Edn::to_json`], which do recurse, within a thread's stack.
-//!
-//! Errors say what was expected and where, e.g. `line 1, column 5:
-//! unterminated string` (at the opening quote), `map has an odd number of
-//! forms` (at the opening brace), ``unexpected `]`, expected `}` to close the
-//! map opened at line 1, column 1`` (at the stray closer) or `unexpected end
-//! of input inside a vector opened at line 3, column 7` (at the end).
-//!
-//! # What is read
-//!
-//! `nil`, `true`, `false`; integers with optional sign and `N` suffix, kept
-//! as text so any size survives (`0x1F` hex is accepted as Clojure does and
-//! kept in decimal; leading zeros, octal and `16rFF` radix forms are
-//! rejected); floats (`1.5`, `-2e10`, `1.5M`, `##Inf`, `##-Inf`, `##NaN`);
-//! ratios `1/3` (kept as written, not normalised); strings with `\t \r \n \\
-//! \" \b \f \uXXXX` and Clojure's octal `\0`–`\377` escapes (a `\u` surrogate
-//! pair makes one character; a lone surrogate is an error, as Rust strings
-//! cannot hold one); characters (`\a`, `\newline`, `\space`, `\tab`,
-//! `\return`, `\formfeed`, `\backspace`, `\uXXXX`, `\oNNN`); keywords
-//! (`:foo`, `:foo/bar`, `:final?`); symbols (`+`, `-`, `foo.bar/baz`, `nil?`);
-//! lists, vectors, maps and sets (`#{}`); commas are whitespace; `;` comments
-//! run to the end of the line; `#_` discards the next form; tagged literals
-//! `#tag form` and records `#jepsen.history.Op{...}` (both become
-//! [`Edn::Tagged`]); namespaced maps `#:ns{:a 1}` (keys become `:ns/a`, a
-//! `:_/a` key becomes `:a`). Auto-resolved `::kw` and `#::{}`, regexes
-//! `#"..."`, quoting and other reader macros are rejected with a message
-//! saying so. Duplicate map keys and set elements are kept as written.
-//!
-//! # JSON conversion ([`Edn::to_json`])
-//!
-//! | EDN                         | JSON                                          |
-//! |-----------------------------|-----------------------------------------------|
-//! | `nil`                       | `null`                                        |
-//! | `true` / `false`            | `true` / `false`                              |
-//! | integer (`12`, `-3N`, big)  | number, exact (serde_json `arbitrary_precision`) |
-//! | float (`1.5`, `2e10`, `1.5M`) | number keeping the written digits; spelling made JSON (`1.` → `1.0`, `+1` → `1`, `007.5` → `7.5`; serde_json prints exponents as `2e+10`) |
-//! | `##Inf` `##-Inf` `##NaN`    | `"Infinity"` `"-Infinity"` `"NaN"`            |
-//! | ratio `1/3`                 | number: the nearest `f64` to num / den        |
-//! | string                      | string                                        |
-//! | character `\a`              | one-character string `"a"`                    |
-//! | keyword `:append`, `:foo/bar` | `"append"`, `"foo/bar"` (no colon)          |
-//! | symbol                      | string                                        |
-//! | list, vector, set           | array (a set in the order written)            |
-//! | map                         | object; keyword, string and symbol keys give their text, any other key its compact EDN text (`3` → `"3"`, `[1 2]` → `"[1 2]"`, `nil` → `"nil"`); a later duplicate key wins |
-//! | `#tag v`, `#ns.Record{..}`  | `v` converted (the tag is dropped: `#inst "…"` → the string) |
-//!
-//! So `{:type :ok, :f :txn, :value [[:append 9 1] [:r 8 nil]]}` becomes
-//! `{"type":"ok","f":"txn","value":[["append",9,1],["r",8,null]]}` and a
-//! Kafka poll `[[:poll {"k1" [[0 12]]}]]` becomes `[["poll",{"k1":[[0,12]]}]]`.
-//!
-//! [`Edn`]'s `Display` prints compact EDN (`{:a 1, :b [1 2]}`) that reads
-//! back to an equal value.
-//!
-//! # Jepsen's output
-//!
-//! `jepsen.store/write-history!` prints each op with `prn`, one per line.
-//! Since jepsen.history's `Op` record gained a `print-method` (2022) ops print
-//! as plain maps in record field order: `{:index 0, :time 11876417, :type
-//! :invoke, :process 0, :f :txn, :value [...]}` plus any extra keys. Older
-//! histories and `results.edn` print the record as `#jepsen.history.Op{...}`;
-//! both convert to the same JSON because tags are dropped.
+//! The EDN reader: bytes from a `BufRead` validated as UTF-8 chunk by
+//! chunk with the position of each, tokens, and forms built on an explicit
+//! stack (so deep nesting never recurses).
 
-use std::fmt;
-use std::io::{BufRead, ErrorKind};
-use std::iter::FusedIterator;
-
-use serde_json::{Map, Number, Value};
-
-/// How deep collections, tags and `#_` may nest. Jepsen data nests a handful
-/// of levels; the cap keeps the recursive `Drop`/`Display`/`to_json` safe.
-const MAX_DEPTH: usize = 1000;
-
-/// How much input is read from the underlying reader at a time.
-const CHUNK: usize = 64 * 1024;
-
-/// A position in the input, 1-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Pos {
-    pub line: usize,
-    pub column: usize,
-}
-
-impl fmt::Display for Pos {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}", self.line, self.column)
-    }
-}
-
-/// A parse error: what was wrong and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EdnError {
-    pub pos: Pos,
-    pub message: String,
-}
-
-impl EdnError {
-    fn new(pos: Pos, message: impl Into<String>) -> Self {
-        EdnError {
-            pos,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for EdnError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.pos, self.message)
-    }
-}
-
-impl std::error::Error for EdnError {}
-
-/// A parsed EDN value, kept faithful to EDN.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Edn {
-    Nil,
-    Bool(bool),
-    /// Digits with the sign as written (`-12`, `+3`); an `N` suffix is removed
-    /// and hex (`0x1F`) is turned into decimal.
-    Int(String),
-    /// The number as written without an `M` suffix (`1.5`, `-2e10`), or one
-    /// of `##Inf`, `##-Inf`, `##NaN`.
-    Float(String),
-    /// As written: `1/3`, `-22/7`.
-    Ratio(String),
-    Str(String),
-    Char(char),
-    /// Without the colon, namespace kept: `foo/bar`.
-    Keyword(String),
-    Symbol(String),
-    List(Vec<Edn>),
-    Vector(Vec<Edn>),
-    Map(Vec<(Edn, Edn)>),
-    /// Elements in the order written.
-    Set(Vec<Edn>),
-    /// `#tag value`, including records: `#jepsen.history.Op{...}`.
-    Tagged(String, Box<Edn>),
-}
-
-/// Reads every top-level form of `text`, each with the position it starts at.
-pub fn parse_all(text: &str) -> Result<Vec<(Pos, Edn)>, EdnError> {
-    forms(text.as_bytes()).collect()
-}
-
-/// Reads exactly one form; whitespace, comments and `#_` discards may
-/// surround it.
-pub fn parse_one(text: &str) -> Result<Edn, EdnError> {
-    let mut parser = Parser::new(text.as_bytes());
-    let Some((_, form)) = parser.next_form()? else {
-        return Err(EdnError::new(
-            parser.input.pos(),
-            "expected a form, found end of input",
-        ));
-    };
-    match parser.next_form()? {
-        None => Ok(form),
-        Some((at, _)) => Err(EdnError::new(
-            at,
-            "unexpected second form, expected exactly one",
-        )),
-    }
-}
-
-/// Streams top-level forms from `reader`; see [`Forms`].
-pub fn forms<R: BufRead>(reader: R) -> Forms<R> {
-    Forms {
-        parser: Parser::new(reader),
-        done: false,
-    }
-}
-
-/// Streaming: reads top-level forms one at a time from a `BufRead` without
-/// holding the whole input. Each item is (start position, form) or an error;
-/// after an error the iterator ends.
-pub struct Forms<R: BufRead> {
-    parser: Parser<R>,
-    done: bool,
-}
-
-impl<R: BufRead> Iterator for Forms<R> {
-    type Item = Result<(Pos, Edn), EdnError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        match self.parser.next_form() {
-            Ok(Some(form)) => Some(Ok(form)),
-            Ok(None) => {
-                self.done = true;
-                None
-            }
-            Err(e) => {
-                self.done = true;
-                // Free the half-built form now rather than when `Forms` drops.
-                self.parser.stack.clear();
-                self.parser.values.clear();
-                Some(Err(e))
-            }
-        }
-    }
-}
-
-impl<R: BufRead> FusedIterator for Forms<R> {}
-
-impl Edn {
-    /// Converts to JSON as the bench's history model spells Jepsen values;
-    /// see the module documentation for the rules.
-    pub fn to_json(&self) -> Value {
-        match self {
-            Edn::Nil => Value::Null,
-            Edn::Bool(b) => Value::Bool(*b),
-            Edn::Int(t) => json_number(t),
-            Edn::Float(t) => match t.as_str() {
-                "##Inf" => Value::String("Infinity".into()),
-                "##-Inf" => Value::String("-Infinity".into()),
-                "##NaN" => Value::String("NaN".into()),
-                _ => json_number(t),
-            },
-            Edn::Ratio(t) => json_ratio(t),
-            Edn::Str(s) | Edn::Keyword(s) | Edn::Symbol(s) => Value::String(s.clone()),
-            Edn::Char(c) => Value::String(c.to_string()),
-            Edn::List(items) | Edn::Vector(items) | Edn::Set(items) => {
-                Value::Array(items.iter().map(Edn::to_json).collect())
-            }
-            Edn::Map(pairs) => {
-                let mut object = Map::new();
-                for (k, v) in pairs {
-                    object.insert(k.json_key(), v.to_json());
-                }
-                Value::Object(object)
-            }
-            Edn::Tagged(_, v) => v.to_json(),
-        }
-    }
-
-    fn json_key(&self) -> String {
-        match self {
-            Edn::Keyword(s) | Edn::Str(s) | Edn::Symbol(s) => s.clone(),
-            other => other.to_string(),
-        }
-    }
-}
-
-/// A JSON number from EDN number text. Plain `i64`s take a fast path; other
-/// text is normalised to JSON's grammar (no `+`, no leading zeros, a digit
-/// after `.`) and parsed by serde_json, which keeps every digit.
-fn json_number(text: &str) -> Value {
-    if !text.starts_with('+') {
-        if let Ok(i) = text.parse::<i64>() {
-            return Value::from(i);
-        }
-    }
-    match serde_json::from_str::<Value>(&json_number_text(text)) {
-        Ok(v @ Value::Number(_)) => v,
-        _ => text
-            .parse::<f64>()
-            .ok()
-            .and_then(Number::from_f64)
-            .map_or_else(|| Value::String(text.to_owned()), Value::Number),
-    }
-}
-
-fn json_number_text(text: &str) -> String {
-    let (negative, body) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(i) => body.split_at(i),
-        None => (body, ""),
-    };
-    let (int, frac) = match mantissa.split_once('.') {
-        Some((int, frac)) => (int, Some(frac)),
-        None => (mantissa, None),
-    };
-    let int = int.trim_start_matches('0');
-    let mut out = String::with_capacity(text.len() + 2);
-    if negative {
-        out.push('-');
-    }
-    out.push_str(if int.is_empty() { "0" } else { int });
-    if let Some(frac) = frac {
-        out.push('.');
-        out.push_str(if frac.is_empty() { "0" } else { frac });
-    }
-    out.push_str(exponent);
-    out
-}
-
-fn json_ratio(text: &str) -> Value {
-    let quotient = text
-        .split_once('/')
-        .and_then(|(n, d)| Some(n.parse::<f64>().ok()? / d.parse::<f64>().ok()?));
-    match quotient {
-        None => Value::String(text.to_owned()),
-        Some(q) => match Number::from_f64(q) {
-            Some(n) => Value::Number(n),
-            None if q.is_nan() => Value::String("NaN".into()),
-            None if q > 0.0 => Value::String("Infinity".into()),
-            None => Value::String("-Infinity".into()),
-        },
-    }
-}
-
-impl fmt::Display for Edn {
-    /// Compact EDN that reads back to an equal value.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Edn::Nil => f.write_str("nil"),
-            Edn::Bool(b) => write!(f, "{b}"),
-            Edn::Int(t) | Edn::Ratio(t) | Edn::Symbol(t) => f.write_str(t),
-            Edn::Float(t) => {
-                f.write_str(t)?;
-                // `1M` was stored as "1": the suffix keeps it a float.
-                if !t.starts_with("##") && !t.contains(['.', 'e', 'E']) {
-                    f.write_str("M")?;
-                }
-                Ok(())
-            }
-            Edn::Str(s) => write_string(f, s),
-            Edn::Char(c) => write_char(f, *c),
-            Edn::Keyword(k) => write!(f, ":{k}"),
-            Edn::List(items) => write_seq(f, "(", items, ")"),
-            Edn::Vector(items) => write_seq(f, "[", items, "]"),
-            Edn::Set(items) => write_seq(f, "#{", items, "}"),
-            Edn::Map(pairs) => {
-                f.write_str("{")?;
-                for (i, (k, v)) in pairs.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{k} {v}")?;
-                }
-                f.write_str("}")
-            }
-            Edn::Tagged(tag, v) => write!(f, "#{tag} {v}"),
-        }
-    }
-}
-
-fn write_seq(f: &mut fmt::Formatter<'_>, open: &str, items: &[Edn], close: &str) -> fmt::Result {
-    f.write_str(open)?;
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            f.write_str(" ")?;
-        }
-        write!(f, "{item}")?;
-    }
-    f.write_str(close)
-}
-
-fn write_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
-    f.write_str("\"")?;
-    let mut plain = 0;
-    for (i, c) in s.char_indices() {
-        let escape = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\t' => "\\t",
-            '\r' => "\\r",
-            '\u{8}' => "\\b",
-            '\u{c}' => "\\f",
-            c if c.is_ascii_control() => "",
-            _ => continue,
-        };
-        f.write_str(&s[plain..i])?;
-        if escape.is_empty() {
-            write!(f, "\\u{:04X}", c as u32)?;
-        } else {
-            f.write_str(escape)?;
-        }
-        plain = i + c.len_utf8();
-    }
-    f.write_str(&s[plain..])?;
-    f.write_str("\"")
-}
-
-fn write_char(f: &mut fmt::Formatter<'_>, c: char) -> fmt::Result {
-    match c {
-        '\n' => f.write_str("\\newline"),
-        ' ' => f.write_str("\\space"),
-        '\t' => f.write_str("\\tab"),
-        '\r' => f.write_str("\\return"),
-        '\u{c}' => f.write_str("\\formfeed"),
-        '\u{8}' => f.write_str("\\backspace"),
-        // Invisible characters get `\uXXXX`; all of them are in the BMP.
-        c if (c.is_control() || c.is_whitespace()) && (c as u32) <= 0xFFFF => {
-            write!(f, "\\u{:04X}", c as u32)
-        }
-        c => write!(f, "\\{c}"),
-    }
-}
-
+use super::*;
 // ---------------------------------------------------------------------------
 // Input: bytes from the reader, validated as UTF-8 chunk by chunk, with the
 // line and column of the next byte.
 
-const WS: u8 = 1;
-const TOKEN: u8 = 2;
+pub(super) const WS: u8 = 1;
+pub(super) const TOKEN: u8 = 2;
 
 /// Byte classes: whitespace (commas included), token bytes (anything that may
 /// continue a number, symbol or keyword) or neither (delimiters and control
 /// characters).
-static CLASS: [u8; 256] = {
+pub(super) static CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut i = 0;
     while i < 256 {
@@ -444,32 +30,32 @@ static CLASS: [u8; 256] = {
     table
 };
 
-fn is_ws(b: u8) -> bool {
+pub(super) fn is_ws(b: u8) -> bool {
     CLASS[b as usize] == WS
 }
 
-fn is_token(b: u8) -> bool {
+pub(super) fn is_token(b: u8) -> bool {
     CLASS[b as usize] == TOKEN
 }
 
-struct Input<R> {
-    reader: R,
-    buf: Box<[u8]>,
+pub(super) struct Input<R> {
+    pub(super) reader: R,
+    pub(super) buf: Box<[u8]>,
     /// Next byte to hand out.
-    i: usize,
+    pub(super) i: usize,
     /// End of the bytes known to be valid UTF-8; always a character boundary.
-    lim: usize,
+    pub(super) lim: usize,
     /// End of the bytes read; `lim..filled` is an incomplete character.
-    filled: usize,
+    pub(super) filled: usize,
     /// `buf[lim]` starts an invalid UTF-8 sequence.
-    bad_utf8: bool,
-    eof: bool,
-    line: usize,
-    col: usize,
+    pub(super) bad_utf8: bool,
+    pub(super) eof: bool,
+    pub(super) line: usize,
+    pub(super) col: usize,
 }
 
 impl<R: BufRead> Input<R> {
-    fn new(reader: R) -> Self {
+    pub(super) fn new(reader: R) -> Self {
         Input {
             reader,
             buf: vec![0; CHUNK].into_boxed_slice(),
@@ -483,7 +69,7 @@ impl<R: BufRead> Input<R> {
         }
     }
 
-    fn pos(&self) -> Pos {
+    pub(super) fn pos(&self) -> Pos {
         Pos {
             line: self.line,
             column: self.col,
@@ -492,7 +78,7 @@ impl<R: BufRead> Input<R> {
 
     /// The next byte without consuming it; `None` at the end of input.
     #[inline]
-    fn peek(&mut self) -> Result<Option<u8>, EdnError> {
+    pub(super) fn peek(&mut self) -> Result<Option<u8>, EdnError> {
         if self.i < self.lim {
             Ok(self.buf.get(self.i).copied())
         } else {
@@ -500,7 +86,7 @@ impl<R: BufRead> Input<R> {
         }
     }
 
-    fn fill(&mut self) -> Result<Option<u8>, EdnError> {
+    pub(super) fn fill(&mut self) -> Result<Option<u8>, EdnError> {
         loop {
             if self.i < self.lim {
                 return Ok(self.buf.get(self.i).copied());
@@ -544,7 +130,7 @@ impl<R: BufRead> Input<R> {
     }
 
     #[inline]
-    fn track(&mut self, b: u8) {
+    pub(super) fn track(&mut self, b: u8) {
         if b == b'\n' {
             self.line += 1;
             self.col = 1;
@@ -556,7 +142,7 @@ impl<R: BufRead> Input<R> {
 
     /// Consumes the byte that `peek` returned.
     #[inline]
-    fn bump(&mut self) {
+    pub(super) fn bump(&mut self) {
         if self.i < self.lim {
             if let Some(&b) = self.buf.get(self.i) {
                 self.i += 1;
@@ -568,7 +154,7 @@ impl<R: BufRead> Input<R> {
     /// Consumes bytes while `keep` holds, appending them to `out` if given;
     /// returns the first byte not kept (not consumed).
     #[inline]
-    fn take_while(
+    pub(super) fn take_while(
         &mut self,
         keep: impl Fn(u8) -> bool,
         mut out: Option<&mut Vec<u8>>,
@@ -596,7 +182,7 @@ impl<R: BufRead> Input<R> {
     }
 
     /// Consumes and returns the next character.
-    fn next_char(&mut self) -> Result<Option<char>, EdnError> {
+    pub(super) fn next_char(&mut self) -> Result<Option<char>, EdnError> {
         let Some(b) = self.peek()? else {
             return Ok(None);
         };
@@ -626,7 +212,7 @@ impl<R: BufRead> Input<R> {
 // Parser: an explicit stack of open collections and pending prefixes.
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     List,
     Vector,
     Map,
@@ -634,7 +220,7 @@ enum Kind {
 }
 
 impl Kind {
-    fn closer(self) -> u8 {
+    pub(super) fn closer(self) -> u8 {
         match self {
             Kind::List => b')',
             Kind::Vector => b']',
@@ -642,7 +228,7 @@ impl Kind {
         }
     }
 
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Kind::List => "list",
             Kind::Vector => "vector",
@@ -652,7 +238,7 @@ impl Kind {
     }
 }
 
-enum Frame {
+pub(super) enum Frame {
     Coll {
         kind: Kind,
         open: Pos,
@@ -668,7 +254,7 @@ enum Frame {
 }
 
 impl Frame {
-    fn eof_message(&self) -> String {
+    pub(super) fn eof_message(&self) -> String {
         match self {
             Frame::Coll { kind, open, .. } => format!(
                 "unexpected end of input inside a {} opened at {open}",
@@ -680,18 +266,18 @@ impl Frame {
     }
 }
 
-struct Parser<R> {
-    input: Input<R>,
-    stack: Vec<Frame>,
+pub(super) struct Parser<R> {
+    pub(super) input: Input<R>,
+    pub(super) stack: Vec<Frame>,
     /// Items of all open collections, innermost last: each collection is
     /// moved out in one exact-size allocation when it closes.
-    values: Vec<Edn>,
+    pub(super) values: Vec<Edn>,
     /// Reused buffer for the current token.
-    token: Vec<u8>,
+    pub(super) token: Vec<u8>,
 }
 
 impl<R: BufRead> Parser<R> {
-    fn new(reader: R) -> Self {
+    pub(super) fn new(reader: R) -> Self {
         Parser {
             input: Input::new(reader),
             stack: Vec::new(),
@@ -701,7 +287,7 @@ impl<R: BufRead> Parser<R> {
     }
 
     /// The next top-level form and where it starts, or `None` at the end.
-    fn next_form(&mut self) -> Result<Option<(Pos, Edn)>, EdnError> {
+    pub(super) fn next_form(&mut self) -> Result<Option<(Pos, Edn)>, EdnError> {
         let mut start = self.input.pos();
         loop {
             let next = self.skip_space()?;
@@ -755,7 +341,7 @@ impl<R: BufRead> Parser<R> {
     }
 
     /// Skips whitespace and comments; returns the next byte.
-    fn skip_space(&mut self) -> Result<Option<u8>, EdnError> {
+    pub(super) fn skip_space(&mut self) -> Result<Option<u8>, EdnError> {
         loop {
             match self.input.take_while(is_ws, None)? {
                 Some(b';') => {
@@ -768,7 +354,7 @@ impl<R: BufRead> Parser<R> {
 
     /// Hands a finished form to whatever is waiting for it; returns it when
     /// it is a whole top-level form.
-    fn deliver(&mut self, mut value: Edn) -> Option<Edn> {
+    pub(super) fn deliver(&mut self, mut value: Edn) -> Option<Edn> {
         loop {
             match self.stack.last_mut() {
                 None => return Some(value),
@@ -789,7 +375,7 @@ impl<R: BufRead> Parser<R> {
         }
     }
 
-    fn push(&mut self, frame: Frame, at: Pos) -> Result<(), EdnError> {
+    pub(super) fn push(&mut self, frame: Frame, at: Pos) -> Result<(), EdnError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(EdnError::new(
                 at,
@@ -800,7 +386,12 @@ impl<R: BufRead> Parser<R> {
         Ok(())
     }
 
-    fn open(&mut self, kind: Kind, open: Pos, ns: Option<String>) -> Result<(), EdnError> {
+    pub(super) fn open(
+        &mut self,
+        kind: Kind,
+        open: Pos,
+        ns: Option<String>,
+    ) -> Result<(), EdnError> {
         let frame = Frame::Coll {
             kind,
             open,
@@ -810,7 +401,7 @@ impl<R: BufRead> Parser<R> {
         self.push(frame, open)
     }
 
-    fn close(&mut self, closer: u8, at: Pos) -> Result<Edn, EdnError> {
+    pub(super) fn close(&mut self, closer: u8, at: Pos) -> Result<Edn, EdnError> {
         let c = closer as char;
         match self.stack.last() {
             None => return Err(EdnError::new(at, format!("unexpected `{c}`"))),
@@ -872,7 +463,7 @@ impl<R: BufRead> Parser<R> {
 
     /// After `#`: sets, discards, symbolic values, namespaced maps and tags.
     /// Returns a value when the dispatch was a complete form.
-    fn dispatch(&mut self, at: Pos) -> Result<Option<Edn>, EdnError> {
+    pub(super) fn dispatch(&mut self, at: Pos) -> Result<Option<Edn>, EdnError> {
         match self.input.peek()? {
             None => Err(EdnError::new(at, "unexpected end of input after `#`")),
             Some(b'{') => {
@@ -938,7 +529,7 @@ impl<R: BufRead> Parser<R> {
     }
 
     /// Reads a run of token bytes as a string.
-    fn token(&mut self) -> Result<String, EdnError> {
+    pub(super) fn token(&mut self) -> Result<String, EdnError> {
         self.token.clear();
         self.input.take_while(is_token, Some(&mut self.token))?;
         // Tokens end at ASCII bytes, so they are whole characters.
@@ -947,7 +538,7 @@ impl<R: BufRead> Parser<R> {
     }
 
     /// A number, `nil`/`true`/`false`, keyword or symbol.
-    fn atom(&mut self, at: Pos) -> Result<Edn, EdnError> {
+    pub(super) fn atom(&mut self, at: Pos) -> Result<Edn, EdnError> {
         self.token.clear();
         self.input.take_while(is_token, Some(&mut self.token))?;
         let text =
@@ -955,7 +546,7 @@ impl<R: BufRead> Parser<R> {
         classify(text).map_err(|message| EdnError::new(at, message))
     }
 
-    fn string(&mut self, at: Pos) -> Result<Edn, EdnError> {
+    pub(super) fn string(&mut self, at: Pos) -> Result<Edn, EdnError> {
         self.input.bump();
         let mut out = Vec::new();
         loop {
@@ -982,7 +573,7 @@ impl<R: BufRead> Parser<R> {
     }
 
     /// The character a string escape stands for; the backslash is consumed.
-    fn escape(&mut self, string_at: Pos, at: Pos) -> Result<char, EdnError> {
+    pub(super) fn escape(&mut self, string_at: Pos, at: Pos) -> Result<char, EdnError> {
         let Some(c) = self.input.next_char()? else {
             return Err(EdnError::new(string_at, "unterminated string"));
         };
@@ -1025,7 +616,7 @@ impl<R: BufRead> Parser<R> {
 
     /// After `\u` in a string: four hex digits, and a second `\uXXXX` when
     /// the first is a high surrogate.
-    fn unicode_escape(&mut self, at: Pos) -> Result<char, EdnError> {
+    pub(super) fn unicode_escape(&mut self, at: Pos) -> Result<char, EdnError> {
         let high = self.hex4(at)?;
         if (0xDC00..=0xDFFF).contains(&high) {
             return Err(EdnError::new(at, "unpaired surrogate in unicode escape"));
@@ -1050,7 +641,7 @@ impl<R: BufRead> Parser<R> {
         }
     }
 
-    fn hex4(&mut self, at: Pos) -> Result<u32, EdnError> {
+    pub(super) fn hex4(&mut self, at: Pos) -> Result<u32, EdnError> {
         let mut value = 0;
         for _ in 0..4 {
             let digit = match self.input.peek()? {
@@ -1071,7 +662,7 @@ impl<R: BufRead> Parser<R> {
 
     /// A character literal: `\` then one character, or a name such as
     /// `newline` or `u0041`.
-    fn character(&mut self, at: Pos) -> Result<Edn, EdnError> {
+    pub(super) fn character(&mut self, at: Pos) -> Result<Edn, EdnError> {
         self.input.bump();
         let Some(first) = self.input.next_char()? else {
             return Err(EdnError::new(at, "unexpected end of input after `\\`"));
@@ -1107,7 +698,7 @@ impl<R: BufRead> Parser<R> {
 }
 
 /// Applies a `#:ns{...}` namespace to a key, as Clojure does.
-fn qualify(ns: &str, key: Edn) -> Edn {
+pub(super) fn qualify(ns: &str, key: Edn) -> Edn {
     match key {
         Edn::Keyword(name) => Edn::Keyword(qualify_name(ns, name)),
         Edn::Symbol(name) => Edn::Symbol(qualify_name(ns, name)),
@@ -1115,7 +706,7 @@ fn qualify(ns: &str, key: Edn) -> Edn {
     }
 }
 
-fn qualify_name(ns: &str, name: String) -> String {
+pub(super) fn qualify_name(ns: &str, name: String) -> String {
     match name.strip_prefix("_/") {
         Some(bare) => bare.to_owned(),
         None if name.contains('/') => name,
@@ -1124,7 +715,7 @@ fn qualify_name(ns: &str, name: String) -> String {
 }
 
 /// Describes a byte that has no business starting a form.
-fn describe(b: u8) -> String {
+pub(super) fn describe(b: u8) -> String {
     if b.is_ascii_graphic() {
         format!("`{}`", b as char)
     } else {
@@ -1133,7 +724,7 @@ fn describe(b: u8) -> String {
 }
 
 /// Classifies a token: number, `nil`/`true`/`false`, keyword or symbol.
-fn classify(text: &str) -> Result<Edn, String> {
+pub(super) fn classify(text: &str) -> Result<Edn, String> {
     match text.as_bytes() {
         [b':', ..] => {
             let name = &text[1..];
@@ -1157,7 +748,7 @@ fn classify(text: &str) -> Result<Edn, String> {
 }
 
 /// `name` or `ns/name`, both parts non-empty; `/` alone (division) too.
-fn valid_name(s: &str) -> bool {
+pub(super) fn valid_name(s: &str) -> bool {
     match s.split_once('/') {
         _ if s == "/" => true,
         None => !s.is_empty(),
@@ -1167,7 +758,7 @@ fn valid_name(s: &str) -> bool {
     }
 }
 
-fn valid_symbol(s: &str) -> bool {
+pub(super) fn valid_symbol(s: &str) -> bool {
     let b = s.as_bytes();
     let digit_after_dot = b.first() == Some(&b'.') && b.get(1).is_some_and(u8::is_ascii_digit);
     valid_name(s)
@@ -1175,7 +766,7 @@ fn valid_symbol(s: &str) -> bool {
         && !b.first().is_some_and(|c| matches!(c, b'#' | b':' | b'\''))
 }
 
-fn number(text: &str) -> Result<Edn, String> {
+pub(super) fn number(text: &str) -> Result<Edn, String> {
     let bad = || format!("invalid number `{text}`");
     let (sign, body) = match text.as_bytes().first() {
         Some(b'+' | b'-') => text.split_at(1),
@@ -1233,13 +824,13 @@ fn number(text: &str) -> Result<Edn, String> {
     Err(bad())
 }
 
-fn all_digits(s: &str) -> bool {
+pub(super) fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `digits ['.' digits*] [('e'|'E') ['+'|'-'] digits]`, unsigned; a plain
 /// integer only when `integer_ok` (for the `M` suffix).
-fn float_syntax(s: &str, integer_ok: bool) -> bool {
+pub(super) fn float_syntax(s: &str, integer_ok: bool) -> bool {
     let (mantissa, exponent) = match s.find(['e', 'E']) {
         Some(i) => (&s[..i], Some(&s[i + 1..])),
         None => (s, None),
@@ -1255,6 +846,3 @@ fn float_syntax(s: &str, integer_ok: bool) -> bool {
         && exponent_ok
         && (integer_ok || frac.is_some() || exponent.is_some())
 }
-
-#[cfg(test)]
-mod tests;
