@@ -8,8 +8,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::io::{BufRead, Write};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 /// A message as routed by the network, with its network-wide `id`. The
 /// body stays the JSON text its sender wrote (it is only parsed where the
@@ -58,8 +59,15 @@ impl NetMessage {
 
     /// The line written to a node's stdin: compact JSON with `id` first.
     pub fn to_line(&self) -> String {
-        // Serializing strings and already-valid JSON text cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        // Sized up front: a large body is copied once, never regrown.
+        let mut line =
+            Vec::with_capacity(self.body.get().len() + 2 * (self.src.len() + self.dest.len()) + 64);
+        // Serializing strings and already-valid JSON text cannot fail, and
+        // serde_json writes UTF-8.
+        if serde_json::to_writer(&mut line, self).is_err() {
+            return String::new();
+        }
+        String::from_utf8(line).unwrap_or_default()
     }
 }
 
@@ -205,12 +213,96 @@ impl Journal {
 }
 
 /// Reads a journal file back, event by event (lines that do not parse are
-/// skipped).
+/// skipped). A message's send and receive share one [`NetMessage`] while
+/// both are held, so a large message read back costs its size once.
 pub fn read_events(reader: impl BufRead) -> impl Iterator<Item = JournalEvent> {
+    read_events_capped(reader, usize::MAX)
+}
+
+/// Like [`read_events`], but a body longer than `cap` bytes comes back as a
+/// summary: its fields, each long one replaced by a string of its first
+/// characters and its size. For drawing, where a label shows 48 characters
+/// and a 30 MB body must not be held, parsed or escaped whole.
+pub fn read_events_capped(reader: impl BufRead, cap: usize) -> impl Iterator<Item = JournalEvent> {
+    let mut shared: HashMap<u64, Weak<NetMessage>> = HashMap::new();
     reader
         .lines()
         .map_while(Result::ok)
-        .filter_map(|line| serde_json::from_str(&line).ok())
+        .filter_map(move |line| {
+            let event: EventRef = serde_json::from_str(&line).ok()?;
+            let m = event.message;
+            let known = match event.kind {
+                EventKind::Send => None,
+                EventKind::Recv => shared.remove(&m.id).and_then(|w| w.upgrade()),
+            };
+            let message = known.unwrap_or_else(|| {
+                Rc::new(NetMessage {
+                    id: m.id,
+                    src: m.src,
+                    dest: m.dest,
+                    body: summarize(m.body, cap),
+                })
+            });
+            if event.kind == EventKind::Send {
+                shared.insert(message.id, Rc::downgrade(&message));
+            }
+            Some(JournalEvent {
+                time: event.time,
+                kind: event.kind,
+                message,
+            })
+        })
+}
+
+/// A journal line, its body borrowed from the line (not copied).
+#[derive(Deserialize)]
+struct EventRef<'a> {
+    time: u64,
+    #[serde(rename = "type")]
+    kind: EventKind,
+    #[serde(borrow)]
+    message: MessageRef<'a>,
+}
+
+#[derive(Deserialize)]
+struct MessageRef<'a> {
+    id: u64,
+    src: String,
+    dest: String,
+    #[serde(borrow)]
+    body: &'a RawValue,
+}
+
+/// Characters kept of each long field of a summarized body.
+const SUMMARY_FIELD_CHARS: usize = 200;
+
+/// `body` itself if it is at most `cap` bytes, else its summary.
+fn summarize(body: &RawValue, cap: usize) -> Box<RawValue> {
+    let text = body.get();
+    if text.len() <= cap {
+        return body.to_owned();
+    }
+    let fields: std::collections::BTreeMap<String, &RawValue> =
+        serde_json::from_str(text).unwrap_or_default();
+    let mut summary = Map::new();
+    for (key, value) in fields {
+        let v = value.get();
+        let shown = if v.len() <= SUMMARY_FIELD_CHARS {
+            serde_json::from_str(v).unwrap_or(Value::Null)
+        } else {
+            let head: String = v.chars().take(SUMMARY_FIELD_CHARS).collect();
+            Value::String(format!("{head}\u{2026} ({} bytes)", v.len()))
+        };
+        summary.insert(key, shown);
+    }
+    if summary.is_empty() {
+        let head: String = text.chars().take(SUMMARY_FIELD_CHARS).collect();
+        summary.insert(
+            "body".into(),
+            Value::String(format!("{head}\u{2026} ({} bytes)", text.len())),
+        );
+    }
+    raw_body(&summary)
 }
 
 #[cfg(test)]
@@ -281,5 +373,34 @@ mod tests {
         assert_eq!(*back[0].message, *m);
         assert_eq!(back[0].message.kind(), "x");
         assert_eq!(j.stats(1)["servers"]["msg-count"], 1);
+    }
+
+    #[test]
+    fn a_message_read_back_is_shared_and_a_large_body_summarized() {
+        let values: Vec<u32> = (0..2000).collect();
+        let body = raw_body(&Map::from_iter([
+            ("type".to_string(), Value::from("big")),
+            ("values".to_string(), serde_json::json!(values)),
+        ]));
+        let len = body.get().len();
+        let m = NetMessage {
+            id: 3,
+            src: "n0".into(),
+            dest: "n1".into(),
+            body,
+        };
+        let event =
+            |kind: &str| format!(r#"{{"time":1,"type":"{kind}","message":{}}}"#, m.to_line());
+        let text = format!("{}\n{}\n", event("send"), event("recv"));
+        let full: Vec<JournalEvent> = read_events(text.as_bytes()).collect();
+        assert!(Rc::ptr_eq(&full[0].message, &full[1].message));
+        assert_eq!(full[0].message.body.get().len(), len);
+        let capped: Vec<JournalEvent> = read_events_capped(text.as_bytes(), 1000).collect();
+        let summary = capped[1].message.body_map();
+        assert_eq!(summary["type"], "big");
+        let shown = summary["values"].as_str().unwrap_or("");
+        assert!(shown.starts_with("[0,1,2,3,"), "{shown}");
+        assert!(shown.ends_with(&format!("({} bytes)", len - 24)), "{shown}");
+        assert_eq!(capped[1].message.kind(), "big");
     }
 }

@@ -6,12 +6,16 @@
 //! last the run page `index.html`, which reads them all back.
 
 use super::store::{self, io, Finished, JOURNAL_FILE};
-use crate::net::journal::read_events;
+use crate::net::journal::read_events_capped;
 use std::fs::{self, File};
 use std::path::Path;
 
 /// At most this many pages of the Lamport diagram are drawn.
 const MESSAGE_PAGES: usize = 10;
+
+/// Bodies longer than this are drawn from a summary (1 MiB: every message
+/// of a normal run is drawn as it is).
+const DRAWN_BODY_CAP: usize = 1 << 20;
 
 /// Writes every file of a finished run into `dir` and points the `latest`
 /// links at it. `artifacts` are the checker's pictures: (path relative to
@@ -21,7 +25,7 @@ pub fn write_run(dir: &Path, run: &Finished, artifacts: &[(String, String)]) -> 
 
     // The journal was streamed to disk during the run; draw from the file.
     let journal = File::open(dir.join(JOURNAL_FILE)).map_err(|e| io(dir, JOURNAL_FILE, e))?;
-    let events = read_events(std::io::BufReader::new(journal));
+    let events = read_events_capped(std::io::BufReader::new(journal), DRAWN_BODY_CAP);
     let pages = super::lamport::pages(
         events,
         &super::lamport::Options::default(),

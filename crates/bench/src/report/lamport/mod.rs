@@ -35,6 +35,9 @@ const EVERY_TIME_UP_TO: usize = 200;
 /// Maximum length of an arrow label, in characters.
 const LABEL_MAX_CHARS: usize = 48;
 
+/// At most this many characters of a body in an arrow's hover title.
+const TITLE_MAX_CHARS: usize = 10_000;
+
 const COLOR_ERROR: &str = super::PINK;
 const COLOR_CLIENT: &str = super::LIGHT_BLUE;
 const COLOR_SERVER: &str = "#000000";
@@ -265,7 +268,7 @@ fn arrow(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), (x2, y2): (f64,
          transform=\"rotate({angle:.2} {mx:.1} {my:.1})\">{label}</text></g>",
         src = escape(&m.src),
         dest = escape(&m.dest),
-        body = escape(body),
+        body = escape(&cut(body, TITLE_MAX_CHARS)),
         label = escape(&label(m)),
     );
 }
@@ -287,7 +290,7 @@ fn undelivered(svg: &mut String, m: &NetMessage, (x1, y1): (f64, f64), x2: f64, 
          <text x=\"{mx:.1}\" y=\"{y1:.1}\" dy=\"-3\" fill=\"{COLOR_TRUNCATED}\">{label} ({why})</text></g>",
         src = escape(&m.src),
         dest = escape(&m.dest),
-        body = escape(m.body.get()),
+        body = escape(&cut(m.body.get(), TITLE_MAX_CHARS)),
         mx = x1 + reach / 2.0,
         label = escape(&label(m)),
         why = escape(why.unwrap_or("never delivered")),

@@ -126,7 +126,7 @@ pub fn main(args: BenchArgs) -> i32 {
 const MIB: f64 = (1 << 20) as f64;
 
 /// A field of `/proc/self/status` in bytes (`VmRSS`, `VmHWM`).
-fn status_bytes(field: &str) -> Option<u64> {
+pub fn status_bytes(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
@@ -134,7 +134,7 @@ fn status_bytes(field: &str) -> Option<u64> {
 }
 
 /// Resets the peak RSS (`VmHWM`) to the current RSS; returns the current RSS.
-fn reset_peak_rss() -> Option<u64> {
+pub fn reset_peak_rss() -> Option<u64> {
     std::fs::write("/proc/self/clear_refs", "5").ok()?;
     status_bytes("VmRSS:")
 }
