@@ -4,11 +4,11 @@
 //! `set-full` and `counter`). [`check`] runs the model's checker beside the
 //! ones every test runs and composes the verdict.
 
-use crate::common::{compose, Availability};
+use crate::common::{availability, compose, Availability, Validity};
 use crate::history::History;
 use crate::linearizable::Limits;
 use crate::{counter, echo, kafka, linearizable, set_full, txn, unique_ids};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A checker, by the name `-w/--workload` gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,13 +133,28 @@ pub fn check_workload(model: Model, history: &History, opts: &Options) -> Value 
     }
 }
 
-/// The whole result map — the model's checker under `workload`, and
-/// `stats`, `availability`, `exceptions`, `perf`, `timeline` — with the
-/// combined `valid?`, as Maelstrom's `results.edn` has it (less `net`,
-/// which only a run can tell).
+/// The whole result map with the combined `valid?`. For a Maelstrom
+/// workload, as Maelstrom's `results.edn` has it: the model's checker under
+/// `workload`, and `stats`, `availability`, `exceptions`, `perf`,
+/// `timeline` (less `net`, which only a run can tell). For a plain model,
+/// as Knossos and elle-cli report: the model's verdict alone (with
+/// `availability` when one is asked for) — a register history whose `cas`
+/// never succeeded is still linearizable.
 pub fn check(model: Model, history: &History, opts: &Options) -> Value {
     let workload = check_workload(model, history, opts);
-    compose(history, opts.availability, None, workload)
+    if model.is_maelstrom_workload() {
+        return compose(history, opts.availability, None, workload);
+    }
+    let mut verdict = Validity::of(&workload);
+    let mut results = Map::new();
+    results.insert("workload".into(), workload);
+    if let Some(expected) = opts.availability {
+        let a = availability(history, Some(expected));
+        verdict = verdict.max(Validity::of(&a));
+        results.insert("availability".into(), a);
+    }
+    results.insert("valid?".into(), verdict.to_value());
+    Value::Object(results)
 }
 
 /// Files the model's checker draws for a failed result (lin-kv's and the
@@ -164,4 +179,60 @@ pub fn artifacts(model: Model, history: &History, workload: &Value) -> Vec<(Stri
             (format!("independent/{name}/linear.svg"), svg)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::build::history;
+    use crate::history::OpType::{Fail, Invoke, Ok};
+    use serde_json::json;
+
+    /// A register written 1, read 1, and a cas that never succeeded.
+    fn register(read: i64) -> History {
+        history(&[
+            (0, Invoke, "write", json!(1), 0),
+            (0, Ok, "write", json!(1), 1),
+            (1, Invoke, "cas", json!([5, 6]), 2),
+            (1, Fail, "cas", json!([5, 6]), 3),
+            (2, Invoke, "read", json!(null), 4),
+            (2, Ok, "read", json!(read), 5),
+        ])
+    }
+
+    #[test]
+    fn a_plain_model_is_judged_by_its_checker_alone() {
+        let opts = Options::default();
+        let ok = check(Model::CasRegister, &register(1), &opts);
+        assert_eq!(ok["valid?"], true, "{ok}");
+        assert!(ok.get("stats").is_none(), "Knossos reports no stats");
+        let bad = check(Model::CasRegister, &register(7), &opts);
+        assert_eq!(bad["valid?"], false);
+        assert_eq!(bad["workload"]["failures"], json!(["register"]));
+        let pictures = artifacts(Model::CasRegister, &register(7), &bad["workload"]);
+        assert_eq!(pictures.len(), 1);
+        assert_eq!(pictures[0].0, "independent/register/linear.svg");
+        assert!(pictures[0].1.contains("<svg"));
+    }
+
+    #[test]
+    fn a_maelstrom_workload_composes_every_checker() {
+        // The same ops as lin-kv values: the cas that never succeeded fails
+        // `stats`, as Maelstrom's results.edn would.
+        let keyed = linearizable::as_one_key(&register(1));
+        let r = check(Model::LinKv, &keyed, &Options::default());
+        assert_eq!(r["workload"]["valid?"], true);
+        assert_eq!(r["stats"]["valid?"], false);
+        assert_eq!(r["valid?"], false);
+    }
+
+    #[test]
+    fn names_round_trip_and_unknown_names_list_the_known() {
+        for (name, model) in Model::ALL {
+            assert_eq!(Model::from_name(name), std::result::Result::Ok(*model));
+            assert_eq!(model.name(), *name);
+        }
+        let e = Model::from_name("cas").unwrap_err();
+        assert!(e.contains("cas-register") && e.contains("txn-list-append"), "{e}");
+    }
 }

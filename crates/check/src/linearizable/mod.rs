@@ -58,9 +58,14 @@ impl Default for Limits {
     }
 }
 
-/// Per memoised configuration beyond its words: the allocation's and the
-/// hash table slot's overhead, roughly.
-const MEMO_OVERHEAD: usize = 40;
+/// Per memoised count vector beyond its words: its allocation's header
+/// and rounding, and its slot in the key's list.
+const MEMO_OVERHEAD: usize = 48;
+
+/// Per memoised key (state, linearized ok ops) beyond its words: its
+/// allocation, its hash-table slot (hashbrown keeps up to twice the slots it
+/// uses, and both tables while it grows) and its list's allocation.
+const MEMO_KEY_OVERHEAD: usize = 96;
 
 /// Most count vectors kept per (state, linearized ok ops).
 const MEMO_LIST_MAX: usize = 16;

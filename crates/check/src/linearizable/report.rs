@@ -155,6 +155,9 @@ pub(super) fn describe(k: &KeyOps, kind: Kind) -> String {
     }
 }
 
+/// Values of the register listed in an explanation, at most.
+const SHOWN_STATES: usize = 10;
+
 pub(super) fn explain(
     history: &History,
     k: &KeyOps,
@@ -163,9 +166,12 @@ pub(super) fn explain(
     concurrent: usize,
 ) -> String {
     let o = &k.ops[f.op];
-    let ms = |i: Option<usize>| {
-        i.and_then(|i| history.ops().get(i))
-            .map_or("?".to_string(), |op| format!("{:.3}", op.time as f64 / 1e6))
+    // Histories without times (Knossos's) place ops by index instead.
+    let timed = history.ops().iter().any(|op| op.time > 0);
+    let at = |i: Option<usize>| match i.and_then(|i| history.ops().get(i)) {
+        None => "?".to_string(),
+        Some(op) if timed => format!("{:.3} ms", op.time as f64 / 1e6),
+        Some(op) => format!("index {}", op.index),
     };
     let process = history
         .ops()
@@ -174,22 +180,27 @@ pub(super) fn explain(
             Process::Client(p) => p.to_string(),
             Process::Nemesis => "nemesis".into(),
         });
-    let states: BTreeSet<String> = f.states.iter().map(|&s| k.value(s).to_string()).collect();
-    let states: Vec<String> = states.into_iter().collect();
+    let mut values: Vec<&Value> = f.states.iter().map(|&s| k.value(s)).collect();
+    values.sort_by(|a, b| crate::exact::cmp_values(a, b));
+    values.dedup();
+    let mut states: Vec<String> = values.iter().take(SHOWN_STATES).map(|v| v.to_string()).collect();
+    if values.len() > SHOWN_STATES {
+        states.push(format!("and {} more", values.len() - SHOWN_STATES));
+    }
     let needed = match o.kind {
         Kind::Read(v) | Kind::Cas(v, _) => k.value(v).to_string(),
         Kind::Write(_) => "anything".into(),
     };
     format!(
-        "On key {}, the ok {} by process {} (invoked at {} ms, completed at {} ms) cannot be \
+        "On key {}, the ok {} by process {} (invoked at {}, completed at {}) cannot be \
          linearized: after every order of the operations that completed before it was invoked \
          ({} memoised configurations explored), the register held {} when it could take effect, \
          and no order of the {} operation(s) concurrent with it makes it hold {}.",
         key_name(key),
         describe(k, o.kind),
         process,
-        ms(Some(o.invoke)),
-        ms(o.complete),
+        at(Some(o.invoke)),
+        at(o.complete),
         f.explored,
         match states.len() {
             0 => "no reachable value".to_string(),

@@ -198,7 +198,7 @@ pub(super) struct Memo {
 impl Memo {
     /// Records the configuration; false if it was visited or subsumed.
     pub(super) fn visit(&mut self, key: Box<[u64]>, used: &[u32]) -> bool {
-        let key_bytes = key.len() * 8;
+        let key_bytes = key.len() * 8 + MEMO_KEY_OVERHEAD;
         let fresh = !self.map.contains_key(&key);
         let list = self.map.entry(key).or_default();
         let covers = |seen: &[u32], other: &[u32]| seen.iter().zip(other).all(|(a, b)| a <= b);

@@ -166,8 +166,7 @@ fn check_one(args: &CheckArgs, input: &Path) -> Result<i32, String> {
     let history = read::read_file(&source.history)?;
     let read_time = read_start.elapsed();
     let check_start = Instant::now();
-    let workload = model::check_workload(model, &history, &opts);
-    let results = glomers_check::common::compose(&history, opts.availability, None, workload);
+    let results = model::check(model, &history, &opts);
     let check_time = check_start.elapsed();
     let verdict = Validity::of(&results);
 
