@@ -233,6 +233,9 @@ mod tests {
             assert_eq!(model.name(), *name);
         }
         let e = Model::from_name("cas").unwrap_err();
-        assert!(e.contains("cas-register") && e.contains("txn-list-append"), "{e}");
+        assert!(
+            e.contains("cas-register") && e.contains("txn-list-append"),
+            "{e}"
+        );
     }
 }

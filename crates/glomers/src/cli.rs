@@ -248,6 +248,17 @@ pub struct BenchArgs {
     /// Messages to route in the network throughput benchmark.
     #[arg(long, default_value_t = 1_000_000)]
     pub messages: u64,
+    /// Instead of benchmarking, write a valid synthetic txn history of
+    /// `--history-txns` transactions to this file (Jepsen EDN if it ends in
+    /// `.edn`, else history.jsonl), for measuring `glomers check` at scale.
+    #[arg(long)]
+    pub write_history: Option<PathBuf>,
+    /// Transactions in the `--write-history` history.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub history_txns: usize,
+    /// `list-append` or `rw-register` for `--write-history`.
+    #[arg(long, default_value = "list-append", value_parser = ["list-append", "rw-register"])]
+    pub history_model: String,
 }
 
 impl TestArgs {

@@ -183,7 +183,11 @@ pub(super) fn explain(
     let mut values: Vec<&Value> = f.states.iter().map(|&s| k.value(s)).collect();
     values.sort_by(|a, b| crate::exact::cmp_values(a, b));
     values.dedup();
-    let mut states: Vec<String> = values.iter().take(SHOWN_STATES).map(|v| v.to_string()).collect();
+    let mut states: Vec<String> = values
+        .iter()
+        .take(SHOWN_STATES)
+        .map(|v| v.to_string())
+        .collect();
     if values.len() > SHOWN_STATES {
         states.push(format!("and {} more", values.len() - SHOWN_STATES));
     }

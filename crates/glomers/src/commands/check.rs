@@ -5,9 +5,9 @@
 //! run) — with the checkers of `glomers-check`, and nothing else running.
 //!
 //! Each input gets a directory `<store>/check/<workload>/<time>/` laid out
-//! like a run's (`results.json`, `results.edn`, `history.jsonl`,
-//! `test.json`, the checker's pictures, `index.html`), so `glomers explain`
-//! and `glomers serve` read it too. The findings are printed in words; a
+//! like a run's (`results.json`, `results.edn`, `test.json` naming the
+//! history checked, the checker's pictures, `index.html`), so `glomers
+//! explain` and `glomers serve` read it too. The findings are printed in words; a
 //! Maelstrom run directory also shows Maelstrom's own verdict beside ours.
 //! The exit status is `glomers test`'s: 0 valid, 1 invalid, 2 unknown, 254
 //! bad input (the worst over all inputs).
@@ -191,6 +191,9 @@ fn check_one(args: &CheckArgs, input: &Path) -> Result<i32, String> {
                 for line in &f.evidence {
                     println!("    - {line}");
                 }
+                for picture in f.pictures.iter().filter(|p| dir.join(p).is_file()) {
+                    println!("    picture: {}", dir.join(picture).display());
+                }
             }
         }
         if let Some(reference) = &source.reference {
@@ -244,8 +247,12 @@ fn write_outputs(
     fs::write(dir.join(store::RESULTS_FILE), pretty + "\n")
         .map_err(|e| io(store::RESULTS_FILE, e))?;
     fs::write(dir.join("results.edn"), edn::render(results)).map_err(|e| io("results.edn", e))?;
-    store::write_jsonl(&dir.join(store::HISTORY_FILE), history.ops())
-        .map_err(|e| io(store::HISTORY_FILE, e))?;
+    // The history stays where it is (test.json names it); only the
+    // unique-ids findings read it back, to name who received a duplicate.
+    if model == Model::UniqueIds {
+        store::write_jsonl(&dir.join(store::HISTORY_FILE), history.ops())
+            .map_err(|e| io(store::HISTORY_FILE, e))?;
+    }
     let test = json!({
         "workload": model.name(),
         "checked": source.history,

@@ -14,6 +14,26 @@ use glomers_check::history::History;
 use std::time::Instant;
 
 pub fn main(args: BenchArgs) -> i32 {
+    if let Some(path) = &args.write_history {
+        let list_append = args.history_model == "list-append";
+        let history = synth::txn::synthetic_txn_history(args.history_txns, 1, list_append);
+        return match synth::write(path, &history) {
+            Ok(()) => {
+                println!(
+                    "wrote {} ops ({} transactions, {}) to {}",
+                    history.ops().len(),
+                    args.history_txns,
+                    args.history_model,
+                    path.display()
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("glomers bench: {e}");
+                1
+            }
+        };
+    }
     let bin_dir = args.bin_dir.unwrap_or_else(default_bin_dir);
     let echo = bin_dir.join("echo");
     for nodes in [1, 25] {
