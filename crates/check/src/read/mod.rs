@@ -90,57 +90,39 @@ pub fn read_file(path: &Path) -> Result<History, String> {
     read(reader, format).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Reads a history written in `format`. Parsing runs on a second thread,
-/// a batch ahead of the thread that builds the ops (two cores: each part
-/// is about half the work).
-pub fn read<R: BufRead + Send>(reader: R, format: Format) -> Result<History, ReadError> {
+/// Reads a history written in `format`.
+pub fn read<R: BufRead>(reader: R, format: Format) -> Result<History, ReadError> {
     let mut builder = Builder::default();
     match format {
         Format::JsonLines => {
-            let lines = reader.lines().enumerate().filter_map(|(i, line)| {
+            for (i, line) in reader.lines().enumerate() {
                 let at = |column, message| ReadError {
                     line: i + 1,
                     column,
                     message,
                 };
-                let parsed = line.map_err(|e| at(1, e.to_string())).and_then(|line| {
-                    if line.trim().is_empty() {
-                        return Ok(None);
-                    }
-                    serde_json::from_str::<Value>(&line)
-                        .map(Some)
-                        .map_err(|e| at(e.column(), format!("malformed JSON: {e}")))
-                });
-                parsed.transpose().map(|v| v.map(|v| (i + 1, v)))
-            });
-            pipeline(lines, |item| {
-                let (line, value) = item?;
-                builder.add(value, line, 1)
-            })?;
+                let line = line.map_err(|e| at(1, e.to_string()))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let value: Value = serde_json::from_str(&line)
+                    .map_err(|e| at(e.column(), format!("malformed JSON: {e}")))?;
+                builder.add(value, i + 1, 1)?;
+            }
         }
         Format::Edn => {
-            // Converted to JSON on the parsing thread too, so each EDN tree
-            // is freed where it was allocated.
-            let forms = edn::forms(reader).map(|form| match form {
-                Ok((pos, edn::Edn::Vector(ops) | edn::Edn::List(ops))) => Ok((
-                    pos,
-                    Form::Vector(ops.iter().map(edn::Edn::to_json).collect()),
-                )),
-                Ok((pos, op)) => Ok((pos, Form::Op(op.to_json()))),
-                Err(e) => Err(ReadError {
+            for form in edn::forms(reader) {
+                let (pos, form) = form.map_err(|e| ReadError {
                     line: e.pos.line,
                     column: e.pos.column,
                     message: format!("malformed EDN: {}", e.message),
-                }),
-            });
-            pipeline(forms, |item| {
-                let (pos, form) = item?;
+                })?;
                 match form {
                     // A vector of ops (Knossos's and Elle's test data).
-                    Form::Vector(ops) => {
+                    edn::Edn::Vector(ops) | edn::Edn::List(ops) => {
                         for (k, op) in ops.into_iter().enumerate() {
                             builder
-                                .add(op, pos.line, pos.column)
+                                .add(op.to_json(), pos.line, pos.column)
                                 .map_err(|e| ReadError {
                                     message: format!(
                                         "op {} of the vector opened here: {}",
@@ -150,53 +132,13 @@ pub fn read<R: BufRead + Send>(reader: R, format: Format) -> Result<History, Rea
                                     ..e
                                 })?;
                         }
-                        Ok(())
                     }
-                    Form::Op(op) => builder.add(op, pos.line, pos.column),
+                    op => builder.add(op.to_json(), pos.line, pos.column)?,
                 }
-            })?;
+            }
         }
     }
     Ok(builder.history)
-}
-
-/// A top-level EDN form: one op map, or a vector of them.
-enum Form {
-    Op(Value),
-    Vector(Vec<Value>),
-}
-
-/// Items handed from the parsing thread at a time.
-const BATCH: usize = 1024;
-
-/// Drives `items` on a second thread and hands them, in order, to `take`
-/// on this one; the first error `take` returns stops both.
-fn pipeline<T: Send>(
-    items: impl Iterator<Item = T> + Send,
-    mut take: impl FnMut(T) -> Result<(), ReadError>,
-) -> Result<(), ReadError> {
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<T>>(4);
-        scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            for item in items {
-                batch.push(item);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if tx.send(full).is_err() {
-                        return; // the reader stopped at an error
-                    }
-                }
-            }
-            let _ = tx.send(batch);
-        });
-        for batch in rx {
-            for item in batch {
-                take(item)?;
-            }
-        }
-        Ok(())
-    })
 }
 
 /// Builds the history op by op, checking each against the ones before.
