@@ -161,13 +161,9 @@ pub fn check(model: Model, history: &History, opts: &Options) -> Value {
 /// register's `independent/<key>/linear.svg`, as Knossos draws them): (path
 /// relative to the run directory, contents).
 pub fn artifacts(model: Model, history: &History, workload: &Value) -> Vec<(String, String)> {
-    let keyed;
-    let history = match model {
-        Model::LinKv => history,
-        Model::CasRegister => {
-            keyed = linearizable::as_one_key(history);
-            &keyed
-        }
+    let keying = match model {
+        Model::LinKv => linearizable::Keying::Tuples,
+        Model::CasRegister => linearizable::Keying::Single,
         _ => return Vec::new(),
     };
     let failures = workload["failures"].as_array().cloned().unwrap_or_default();
@@ -175,7 +171,7 @@ pub fn artifacts(model: Model, history: &History, workload: &Value) -> Vec<(Stri
         .iter()
         .map(|key| {
             let name = key.as_str().map_or_else(|| key.to_string(), str::to_string);
-            let svg = linearizable::timeline_svg(history, key);
+            let svg = linearizable::timeline_svg(history, key, keying);
             (format!("independent/{name}/linear.svg"), svg)
         })
         .collect()

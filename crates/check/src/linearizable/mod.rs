@@ -74,11 +74,24 @@ const MEMO_LIST_MAX: usize = 16;
 /// checker's shape: `{valid?, results: {key: {linearizable, timeline,
 /// valid?}}, failures: [keys whose valid? is false]}`.
 pub fn check(history: &History, limits: Limits) -> Value {
+    check_keyed(history, limits, Keying::Tuples)
+}
+
+/// How an op's value names its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keying {
+    /// `[key value]` tuples (lin-kv, Jepsen's `independent`).
+    Tuples,
+    /// One register: the value is the register's, the key [`REGISTER_KEY`].
+    Single,
+}
+
+fn check_keyed(history: &History, limits: Limits, keying: Keying) -> Value {
     let mut results = Map::new();
     let mut failures = Vec::new();
     let mut any_false = false;
     let mut any_unknown = false;
-    for (key, ops) in split_by_key(history) {
+    for (key, ops) in split_by_key(history, keying) {
         let lin = analyse(&ops, limits).to_value(history, &ops, &key);
         let valid = lin["valid?"].clone();
         match &valid {
@@ -127,14 +140,17 @@ pub fn as_one_key(history: &History) -> History {
 /// `nil` constrains nothing). The result has lin-kv's shape, with the one
 /// key [`REGISTER_KEY`].
 pub fn check_register(history: &History, limits: Limits) -> Value {
-    check(&as_one_key(history), limits)
+    check_keyed(history, limits, Keying::Single)
 }
 
 /// An SVG of `key`'s failing window: one lane per process, one bar per
 /// operation with its value, the operation that cannot be linearized in pink.
 /// A key that is linearizable (or unknown, or absent) gets a one-line note.
-pub fn timeline_svg(history: &History, key: &Value) -> String {
-    let Some((_, ops)) = split_by_key(history).into_iter().find(|(k, _)| k == key) else {
+pub fn timeline_svg(history: &History, key: &Value, keying: Keying) -> String {
+    let Some((_, ops)) = split_by_key(history, keying)
+        .into_iter()
+        .find(|(k, _)| k == key)
+    else {
         return note_svg(&format!("no operations on key {}", key_name(key)));
     };
     match analyse(&ops, Limits::default()) {
@@ -181,12 +197,17 @@ impl KeyOps {
     }
 }
 
-fn split_by_key(history: &History) -> Vec<(Value, KeyOps)> {
+fn split_by_key(history: &History, keying: Keying) -> Vec<(Value, KeyOps)> {
     let mut by_key: Vec<(Value, KeyOps, HashMap<String, u32>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
+    let register = Value::from(REGISTER_KEY);
     for (inv, done) in history.pairs() {
-        let Some([key, v]) = inv.value.as_array().map(Vec::as_slice) else {
-            continue;
+        let (key, v) = match keying {
+            Keying::Single => (&register, &inv.value),
+            Keying::Tuples => match inv.value.as_array().map(Vec::as_slice) {
+                Some([key, v]) => (key, v),
+                _ => continue,
+            },
         };
         if !matches!(inv.f.as_str(), "read" | "write" | "cas") {
             continue;
@@ -221,7 +242,10 @@ fn split_by_key(history: &History) -> Vec<(Value, KeyOps)> {
                 // The read value is the completion's; an unfinished read
                 // observed nothing and constrains nothing.
                 let read = match done {
-                    Some(d) if ok => d.value.as_array().and_then(|a| a.get(1)).cloned(),
+                    Some(d) if ok => match keying {
+                        Keying::Single => Some(d.value.clone()),
+                        Keying::Tuples => d.value.as_array().and_then(|a| a.get(1)).cloned(),
+                    },
                     _ => None,
                 };
                 match read {

@@ -96,9 +96,9 @@ fn stale_read_after_completed_write_is_invalid() {
     assert_eq!(lin["window"].as_array().map(Vec::len), Some(1));
     let why = lin["explanation"].as_str().unwrap_or("");
     assert!(why.contains("read 1") && why.contains("held 2"), "{why}");
-    let svg = timeline_svg(&h, &json!(7));
+    let svg = timeline_svg(&h, &json!(7), Keying::Tuples);
     assert!(svg.contains(PINK) && svg.contains("read 1") && svg.ends_with("</svg>\n"));
-    assert!(timeline_svg(&h, &json!(8)).contains("is linearizable"));
+    assert!(timeline_svg(&h, &json!(8), Keying::Tuples).contains("is linearizable"));
 }
 
 #[test]

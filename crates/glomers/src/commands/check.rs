@@ -311,7 +311,7 @@ fn verdict_word(v: Validity) -> &'static str {
 }
 
 fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
 /// An unknown model's error, with the nearest known name when one is close.
