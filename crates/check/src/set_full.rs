@@ -148,10 +148,10 @@ pub fn check(history: &History, add_f: &str) -> Value {
             _ => {}
         }
     }
-    summarize(elements.iter().map(Element::verdict).collect())
+    summarize(elements.iter().map(Element::verdict).collect(), add_f)
 }
 
-fn summarize(verdicts: Vec<Verdict>) -> Value {
+fn summarize(verdicts: Vec<Verdict>, add_f: &str) -> Value {
     let pick = |outcome: Outcome| -> Vec<&Verdict> {
         let mut v: Vec<&Verdict> = verdicts.iter().filter(|v| v.outcome == outcome).collect();
         v.sort_by(|a, b| compare_values(a.element, b.element));
@@ -173,9 +173,15 @@ fn summarize(verdicts: Vec<Verdict>) -> Value {
     worst.sort_by_key(|v| v.stable_latency);
     worst.reverse();
     worst.truncate(8);
+    // Maelstrom hands set-full the history with the workload's add op
+    // renamed `add` (broadcast's `broadcast`), so the ops it shows say `add`.
     let op_json = |o: Option<&Op>| {
         o.map_or(Value::Null, |o| {
-            serde_json::to_value(o).unwrap_or(Value::Null)
+            let mut v = serde_json::to_value(o).unwrap_or(Value::Null);
+            if o.f == add_f {
+                v["f"] = json!("add");
+            }
+            v
         })
     };
     let worst_stale: Vec<Value> = worst
@@ -650,5 +656,24 @@ mod tests {
             assert_eq!(r["valid?"], "unknown", "{f} checked as {other}");
             assert_eq!(r["attempt-count"], 0, "{f} checked as {other}");
         }
+    }
+
+    #[test]
+    fn a_broadcast_shows_its_ops_as_add_like_maelstrom() {
+        use OpType::*;
+        // 7 is acknowledged at 1 ms, missed by a read at 2 ms, seen at 5 ms:
+        // stale, and its known op is the broadcast's completion.
+        let h = history(&[
+            (0, Invoke, "broadcast", json!(7), 0),
+            (0, Ok, "broadcast", json!(7), 1),
+            (1, Invoke, "read", Value::Null, 2),
+            (1, Ok, "read", json!([]), 3),
+            (1, Invoke, "read", Value::Null, 5),
+            (1, Ok, "read", json!([7]), 6),
+        ]);
+        let r = check(&h, "broadcast");
+        assert_eq!(r["stale-count"], 1, "{r}");
+        assert_eq!(r["worst-stale"][0]["known"]["f"], "add");
+        assert_eq!(r["worst-stale"][0]["known"]["value"], 7);
     }
 }
