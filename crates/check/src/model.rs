@@ -213,9 +213,16 @@ mod tests {
 
     #[test]
     fn a_maelstrom_workload_composes_every_checker() {
-        // The same ops as lin-kv values: the cas that never succeeded fails
+        // The same ops as lin-kv `[key value]` values: the cas that never succeeded fails
         // `stats`, as Maelstrom's results.edn would.
-        let keyed = linearizable::as_one_key(&register(1));
+        let keyed = history(&[
+            (0, Invoke, "write", json!(["r", 1]), 0),
+            (0, Ok, "write", json!(["r", 1]), 1),
+            (1, Invoke, "cas", json!(["r", [5, 6]]), 2),
+            (1, Fail, "cas", json!(["r", [5, 6]]), 3),
+            (2, Invoke, "read", json!(["r", null]), 4),
+            (2, Ok, "read", json!(["r", 1]), 5),
+        ]);
         let r = check(Model::LinKv, &keyed, &Options::default());
         assert_eq!(r["workload"]["valid?"], true);
         assert_eq!(r["stats"]["valid?"], false);

@@ -54,10 +54,7 @@ pub struct Finished<'a> {
 /// Writes the data files of a finished run: results, history, options,
 /// console log and error.
 pub fn write_data(dir: &Path, run: &Finished) -> Result<(), String> {
-    let pretty = serde_json::to_string_pretty(run.results).unwrap_or_default();
-    fs::write(dir.join(RESULTS_FILE), pretty + "\n").map_err(|e| io(dir, RESULTS_FILE, e))?;
-    fs::write(dir.join("results.edn"), super::edn::render(run.results))
-        .map_err(|e| io(dir, "results.edn", e))?;
+    write_results(dir, run.results)?;
     write_jsonl(&dir.join(HISTORY_FILE), run.history.ops())
         .map_err(|e| io(dir, HISTORY_FILE, e))?;
     write_history_txt(&dir.join("history.txt"), run.history.ops())
@@ -75,6 +72,14 @@ pub fn write_data(dir: &Path, run: &Finished) -> Result<(), String> {
             .map_err(|e| io(dir, ERROR_FILE, e))?;
     }
     Ok(())
+}
+
+/// `results.json` and Maelstrom's `results.edn`.
+pub fn write_results(dir: &Path, results: &Value) -> Result<(), String> {
+    let pretty = serde_json::to_string_pretty(results).unwrap_or_default();
+    fs::write(dir.join(RESULTS_FILE), pretty + "\n").map_err(|e| io(dir, RESULTS_FILE, e))?;
+    fs::write(dir.join("results.edn"), super::edn::render(results))
+        .map_err(|e| io(dir, "results.edn", e))
 }
 
 /// The error for a file that could not be written.

@@ -51,6 +51,14 @@ pub fn write_run(dir: &Path, run: &Finished, artifacts: &[(String, String)]) -> 
     ] {
         fs::write(dir.join(name), svg).map_err(|e| io(dir, name, e))?;
     }
+    write_artifacts(dir, artifacts)?;
+    super::page::write(dir)?;
+    store::link_latest(dir, run.opts);
+    Ok(())
+}
+
+/// The checker's pictures, at their paths under `dir`.
+pub fn write_artifacts(dir: &Path, artifacts: &[(String, String)]) -> Result<(), String> {
     for (name, contents) in artifacts {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
@@ -58,7 +66,5 @@ pub fn write_run(dir: &Path, run: &Finished, artifacts: &[(String, String)]) -> 
         }
         fs::write(&path, contents).map_err(|e| io(dir, name, e))?;
     }
-    super::page::write(dir)?;
-    store::link_latest(dir, run.opts);
     Ok(())
 }

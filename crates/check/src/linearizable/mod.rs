@@ -122,20 +122,6 @@ fn check_keyed(history: &History, limits: Limits, keying: Keying) -> Value {
 /// The key a plain register's operations are filed under.
 pub const REGISTER_KEY: &str = "register";
 
-/// A plain register's history (Knossos's `cas-register`: `read`, `write v`,
-/// `cas [from to]`, values without keys) as a one-key lin-kv history.
-pub fn as_one_key(history: &History) -> History {
-    let mut keyed = History::default();
-    for op in history.ops() {
-        let mut op = op.clone();
-        if op.is_workload_op() && matches!(op.f.as_str(), "read" | "write" | "cas") {
-            op.value = json!([REGISTER_KEY, op.value]);
-        }
-        keyed.push(op);
-    }
-    keyed
-}
-
 /// Checks one register, as Knossos's `cas-register` model does (a read of
 /// `nil` constrains nothing). The result has lin-kv's shape, with the one
 /// key [`REGISTER_KEY`].

@@ -14,7 +14,7 @@
 
 use crate::cli::{parse_availability, CheckArgs, EXIT_BAD_ARGS};
 use glomers_bench::report::findings::{self, Run};
-use glomers_bench::report::{edn, page, store};
+use glomers_bench::report::{page, store, write};
 use glomers_check::common::anomaly_types;
 use glomers_check::linearizable::Limits;
 use glomers_check::model::{self, Model};
@@ -243,10 +243,7 @@ fn write_outputs(
     results: &Value,
 ) -> Result<(), String> {
     let io = |what: &str, e: std::io::Error| store::io(dir, what, e);
-    let pretty = serde_json::to_string_pretty(results).unwrap_or_default();
-    fs::write(dir.join(store::RESULTS_FILE), pretty + "\n")
-        .map_err(|e| io(store::RESULTS_FILE, e))?;
-    fs::write(dir.join("results.edn"), edn::render(results)).map_err(|e| io("results.edn", e))?;
+    store::write_results(dir, results)?;
     // The history stays where it is (test.json names it); only the
     // unique-ids findings read it back, to name who received a duplicate.
     if model == Model::UniqueIds {
@@ -268,13 +265,7 @@ fn write_outputs(
         serde_json::to_string_pretty(&test).unwrap_or_default(),
     )
     .map_err(|e| io(store::TEST_FILE, e))?;
-    for (name, contents) in model::artifacts(model, history, &results["workload"]) {
-        let path = dir.join(&name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| io(&name, e))?;
-        }
-        fs::write(&path, contents).map_err(|e| io(&name, e))?;
-    }
+    write::write_artifacts(dir, &model::artifacts(model, history, &results["workload"]))?;
     page::write(dir)
 }
 
