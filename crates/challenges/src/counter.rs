@@ -15,9 +15,12 @@
 //! * Syncs run every second while anything changes and back off to every
 //!   4 s when nothing does, which keeps the run well under 0.3 messages per
 //!   operation (each sync costs one write and one read per peer).
+//! * The sync is one async task, a loop: write, read every peer at once,
+//!   sleep. (The callback version needed a pending-reads counter and a
+//!   `saw_change` flag in the node to know when the fan-out was done.)
 
 use glomers_node::workloads::counter::{Request as CounterRequest, Response};
-use glomers_node::{Ctx, Error, Kv, KvError, Node, Request};
+use glomers_node::{join_all, Ctx, Error, Handle, Kv, KvError, Node, Request};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -31,14 +34,7 @@ pub struct Counter {
     total: i64,
     /// Other nodes' totals as last read from seq-kv.
     peers: BTreeMap<String, i64>,
-    syncs: u64,
-    /// The state a sync started from, to tell whether anything changed.
-    synced_total: i64,
-    period: Duration,
     started: bool,
-    /// Peer reads still outstanding in the current sync, and whether any changed.
-    pending_reads: usize,
-    saw_change: bool,
 }
 
 impl Counter {
@@ -46,66 +42,45 @@ impl Counter {
     pub fn value(&self) -> i64 {
         self.total + self.peers.values().sum::<i64>()
     }
+}
 
-    fn sync(&mut self, ctx: &mut Ctx<Self>) {
-        self.syncs += 1;
-        self.saw_change = self.total != self.synced_total;
-        self.synced_total = self.total;
-        let own = ctx.id().to_string();
-        Kv::seq().write(
-            ctx,
-            own,
-            (self.total, self.syncs),
-            |node: &mut Self, ctx, result| match result {
-                Ok(()) => node.read_peers(ctx),
-                Err(e) => {
-                    ctx.log(format!("sync write failed: {e}"));
-                    node.schedule(ctx, true);
+/// Publishes this node's total and learns the others', for as long as the
+/// node runs.
+async fn sync_forever(h: Handle<Counter>) {
+    let kv = Kv::seq().on(&h);
+    let (mut period, mut synced_total) = (ACTIVE, 0);
+    for sync in 1u64.. {
+        h.sleep(period).await;
+        let (own, total, peers) = h.with(|node, ctx| {
+            let peers: Vec<String> = ctx.peers().cloned().collect();
+            (ctx.id().to_string(), node.total, peers)
+        });
+        let mut changed = total != synced_total;
+        synced_total = total;
+        if let Err(e) = kv.write(own, (total, sync)).await {
+            h.log(format!("sync write failed: {e}"));
+            period = ACTIVE;
+            continue;
+        }
+        let reads = join_all(peers.iter().map(|peer| kv.read::<(i64, u64)>(peer))).await;
+        for (peer, read) in peers.into_iter().zip(reads) {
+            match read {
+                Ok((total, _)) => {
+                    changed |= h.with(|node, _| node.peers.insert(peer, total) != Some(total));
                 }
-            },
-        );
-    }
-
-    fn read_peers(&mut self, ctx: &mut Ctx<Self>) {
-        let peers: Vec<String> = ctx.peers().cloned().collect();
-        self.pending_reads = peers.len();
-        if peers.is_empty() {
-            return self.schedule(ctx, self.saw_change);
+                // The peer has not synced yet: it counts as 0.
+                Err(KvError::KeyDoesNotExist) => {}
+                Err(e) => {
+                    h.log(format!("reading {peer} failed: {e}"));
+                    changed = true; // try again soon
+                }
+            }
         }
-        for peer in peers {
-            let key = peer.clone();
-            Kv::seq().read(
-                ctx,
-                key,
-                move |node: &mut Self, ctx, result: Result<(i64, u64), KvError>| {
-                    match result {
-                        Ok((total, _)) => {
-                            let old = node.peers.insert(peer, total);
-                            node.saw_change |= old != Some(total);
-                        }
-                        // The peer has not synced yet: it counts as 0.
-                        Err(KvError::KeyDoesNotExist) => {}
-                        Err(e) => {
-                            ctx.log(format!("reading {peer} failed: {e}"));
-                            node.saw_change = true; // try again soon
-                        }
-                    }
-                    node.pending_reads -= 1;
-                    if node.pending_reads == 0 {
-                        node.schedule(ctx, node.saw_change);
-                    }
-                },
-            );
-        }
-    }
-
-    fn schedule(&mut self, ctx: &mut Ctx<Self>, changed: bool) {
-        self.period = if changed {
+        period = if changed {
             ACTIVE
         } else {
-            (self.period * 2).clamp(ACTIVE, IDLE)
+            (period * 2).clamp(ACTIVE, IDLE)
         };
-        ctx.after(self.period, |node: &mut Self, ctx| node.sync(ctx));
     }
 }
 
@@ -116,8 +91,7 @@ impl Node for Counter {
         // Services and peers may not be registered before the first request.
         if !self.started {
             self.started = true;
-            self.period = ACTIVE;
-            ctx.after(ACTIVE, |node: &mut Self, ctx| node.sync(ctx));
+            ctx.spawn(sync_forever(ctx.handle()));
         }
         match req.body {
             CounterRequest::Add { delta } => {

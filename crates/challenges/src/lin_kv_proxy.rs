@@ -11,7 +11,7 @@
 
 use crate::raft::state_machine::Op;
 use glomers_node::kv::KvResponse;
-use glomers_node::{Ctx, Error, ErrorCode, Kv, KvError, Node, Request};
+use glomers_node::{Ctx, Error, IfMissing, Kv, KvError, Node, Request};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -28,47 +28,27 @@ impl Default for LinKvProxy {
     }
 }
 
-/// The client's answer for a service result.
-fn answer(ctx: &mut Ctx<LinKvProxy>, client: &Request<()>, result: Result<KvResponse, KvError>) {
-    match result {
-        Ok(response) => ctx.reply(client, response),
-        Err(KvError::KeyDoesNotExist) => ctx.reply_error(
-            client,
-            Error::new(ErrorCode::KeyDoesNotExist, "key does not exist"),
-        ),
-        Err(KvError::PreconditionFailed(text)) => {
-            ctx.reply_error(client, Error::new(ErrorCode::PreconditionFailed, text))
-        }
-        Err(KvError::Timeout) => ctx.reply_error(
-            client,
-            Error::new(ErrorCode::Timeout, "lin-kv did not answer in time"),
-        ),
-        Err(KvError::Other(e)) => ctx.reply_error(client, e),
-        Err(KvError::Malformed(m)) => ctx.reply_error(client, Error::crash(m)),
-    }
-}
-
 impl Node for LinKvProxy {
     type Msg = Op;
 
+    /// Each request is one task; `?` answers the client with the service's
+    /// error (a timeout as the indefinite code 0).
     fn handle(&mut self, ctx: &mut Ctx<Self>, req: Request<Op>) -> Result<(), Error> {
-        let client = Request {
-            src: req.src,
-            msg_id: req.msg_id,
-            body: (),
-        };
-        match req.body {
-            Op::Read { key } => self.kv.read(ctx, key, move |_, ctx, r: Result<Value, _>| {
-                answer(ctx, &client, r.map(|value| KvResponse::ReadOk { value }))
+        let kv = self.kv.on(&ctx.handle());
+        let (req, op) = req.into_parts();
+        match op {
+            Op::Read { key } => ctx.respond(&req, async move {
+                let value: Value = kv.read(key).await?;
+                Ok::<_, KvError>(KvResponse::ReadOk { value })
             }),
-            Op::Write { key, value } => self.kv.write(ctx, key, value, move |_, ctx, r| {
-                answer(ctx, &client, r.map(|()| KvResponse::WriteOk))
+            Op::Write { key, value } => ctx.respond(&req, async move {
+                kv.write(key, value).await?;
+                Ok::<_, KvError>(KvResponse::WriteOk)
             }),
-            Op::Cas { key, from, to } => {
-                self.kv.cas(ctx, key, from, to, false, move |_, ctx, r| {
-                    answer(ctx, &client, r.map(|()| KvResponse::CasOk))
-                })
-            }
+            Op::Cas { key, from, to } => ctx.respond(&req, async move {
+                kv.cas(key, from, to, IfMissing::Fail).await?;
+                Ok::<_, KvError>(KvResponse::CasOk)
+            }),
         }
         Ok(())
     }

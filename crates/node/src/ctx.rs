@@ -1,15 +1,21 @@
 //! [`Ctx`], a node's only window on the world: who it is, what time it is,
 //! and the effects it may request — replies, sends, RPCs with timeouts,
-//! timers, random numbers and logs. Effects are queued as [`Output`] for
-//! whichever driver runs the node (real stdio or a simulation).
+//! timers, async tasks, random numbers and logs. Effects are queued as
+//! [`Output`] for whichever driver runs the node (real stdio or a simulation).
 
 use crate::error::Error;
+use crate::handle::{Handle, JoinHandle};
+use crate::node::Origin;
 use crate::protocol::{to_payload, Body, Envelope, Payload};
-use crate::Request;
+use crate::runtime::Core;
+use crate::task::LocalTask;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::future::Future;
+use std::rc::Weak;
 use std::time::Duration;
 
 /// Something the node wants done by its driver.
@@ -62,6 +68,40 @@ impl std::fmt::Display for RpcError {
             Self::Timeout => write!(f, "rpc timed out"),
             Self::Remote(e) => write!(f, "{e}"),
             Self::Malformed(m) => write!(f, "malformed reply: {m}"),
+        }
+    }
+}
+
+/// What a callback may return: nothing, or a `Result` so that `?` works
+/// inside it. An `Err` is logged (to stderr); to answer a client with it,
+/// use [`Ctx::reply_result`] or an async task ([`Ctx::respond`]).
+pub trait Outcome {
+    fn settle<N>(self, ctx: &mut Ctx<N>);
+}
+
+impl Outcome for () {
+    fn settle<N>(self, _: &mut Ctx<N>) {}
+}
+
+impl<E: std::fmt::Display> Outcome for Result<(), E> {
+    fn settle<N>(self, ctx: &mut Ctx<N>) {
+        if let Err(e) = self {
+            ctx.log(format!("callback failed: {e}"));
+        }
+    }
+}
+
+impl std::error::Error for RpcError {}
+
+impl From<RpcError> for Error {
+    /// The error to answer a client with: a remote error passes through;
+    /// a timeout or an unreadable reply is indefinite (the request may
+    /// have taken effect).
+    fn from(e: RpcError) -> Self {
+        match e {
+            RpcError::Timeout => Error::new(crate::ErrorCode::Timeout, e.to_string()),
+            RpcError::Remote(error) => error,
+            RpcError::Malformed(_) => Error::crash(e.to_string()),
         }
     }
 }
@@ -119,10 +159,14 @@ pub struct Ctx<N> {
     deadlines: BinaryHeap<Reverse<Deadline>>,
     /// Number of timeout passes begun so far.
     pass: u64,
+    /// Tasks spawned since the runtime last collected them.
+    pub(crate) spawned: Vec<LocalTask>,
+    /// The runtime this context lives in, for [`Ctx::handle`].
+    core: Weak<RefCell<Core<N>>>,
 }
 
 impl<N> Ctx<N> {
-    pub(crate) fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64, core: Weak<RefCell<Core<N>>>) -> Self {
         Self {
             id: String::new(),
             node_ids: Vec::new(),
@@ -135,6 +179,8 @@ impl<N> Ctx<N> {
             timers: HashMap::new(),
             deadlines: BinaryHeap::new(),
             pass: 0,
+            spawned: Vec::new(),
+            core,
         }
     }
 
@@ -176,14 +222,31 @@ impl<N> Ctx<N> {
         self.outbox.push_back(Output::Log(text.into()));
     }
 
-    /// Answers `req` with `payload` (a value serializing to an object with `type`).
-    pub fn reply<M>(&mut self, req: &Request<M>, payload: impl Serialize) {
-        self.emit(&req.src, None, req.msg_id, &payload);
+    /// Answers `req` (a [`crate::Request`] or the owned [`crate::ReplyTo`]
+    /// taken from one) with `payload`, a value serializing to an object
+    /// with `type`.
+    pub fn reply(&mut self, req: &impl Origin, payload: impl Serialize) {
+        let (src, msg_id) = req.origin();
+        self.emit(src, None, msg_id, &payload);
     }
 
     /// Answers `req` with an error body.
-    pub fn reply_error<M>(&mut self, req: &Request<M>, error: Error) {
-        self.emit(&req.src, None, req.msg_id, &error);
+    pub fn reply_error(&mut self, req: &impl Origin, error: Error) {
+        let (src, msg_id) = req.origin();
+        self.emit(src, None, msg_id, &error);
+    }
+
+    /// Answers `req` with the payload, or with the error: what a callback
+    /// that computed its answer with `?` hands over.
+    pub fn reply_result<T: Serialize, E: Into<Error>>(
+        &mut self,
+        req: &impl Origin,
+        result: Result<T, E>,
+    ) {
+        match result {
+            Ok(payload) => self.reply(req, payload),
+            Err(error) => self.reply_error(req, error.into()),
+        }
     }
 
     /// Fire-and-forget: sends `payload` without a `msg_id`, expecting no reply.
@@ -198,12 +261,12 @@ impl<N> Ctx<N> {
     /// after that, or after [`Ctx::cancel_rpc`], is dropped with a log line
     /// and never reaches [`crate::Node::handle`]; nothing is kept once the
     /// RPC is settled or cancelled.
-    pub fn rpc(
+    pub fn rpc<O: Outcome>(
         &mut self,
         dest: &str,
         payload: impl Serialize,
         timeout: Duration,
-        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<Reply, RpcError>) + 'static,
+        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<Reply, RpcError>) -> O + 'static,
     ) -> RpcId {
         let msg_id = self.next_msg_id;
         self.next_msg_id += 1;
@@ -213,7 +276,7 @@ impl<N> Ctx<N> {
             msg_id,
             PendingRpc {
                 deadline,
-                callback: Box::new(then),
+                callback: Box::new(move |node, ctx, reply| then(node, ctx, reply).settle(ctx)),
             },
         );
         self.push_deadline(deadline, Due::Rpc(msg_id));
@@ -237,11 +300,12 @@ impl<N> Ctx<N> {
     /// the one that armed it, even when already due: a zero delay means "the
     /// next pass", so a timer re-armed from its own callback (with any delay)
     /// cannot keep a pass from ending.
-    pub fn after(
+    pub fn after<O: Outcome>(
         &mut self,
         delay: Duration,
-        then: impl FnOnce(&mut N, &mut Ctx<N>) + 'static,
+        then: impl FnOnce(&mut N, &mut Ctx<N>) -> O + 'static,
     ) -> TimerId {
+        let then = move |node: &mut N, ctx: &mut Ctx<N>| then(node, ctx).settle(ctx);
         self.add_timer(delay, TimerAction::Once(Box::new(then)))
     }
 
@@ -249,18 +313,57 @@ impl<N> Ctx<N> {
     /// now, until cancelled. Ticks stay on that grid (no drift); when a pass
     /// comes late, the timer ticks once and skips the grid instants it
     /// missed, rather than firing them back to back.
-    pub fn every(
+    pub fn every<O: Outcome>(
         &mut self,
         period: Duration,
-        tick: impl FnMut(&mut N, &mut Ctx<N>) + 'static,
+        mut tick: impl FnMut(&mut N, &mut Ctx<N>) -> O + 'static,
     ) -> TimerId {
         let period = period.max(Duration::from_micros(1));
+        let tick = move |node: &mut N, ctx: &mut Ctx<N>| tick(node, ctx).settle(ctx);
         self.add_timer(period, TimerAction::Every(period, Box::new(tick)))
     }
 
     /// Stops a timer; returns whether it was still active.
     pub fn cancel_timer(&mut self, id: TimerId) -> bool {
         self.timers.remove(&id).is_some()
+    }
+
+    /// A handle for async code: what [`Ctx`] offers, usable across
+    /// `.await`s (see [`Handle`]).
+    pub fn handle(&self) -> Handle<N>
+    where
+        N: 'static,
+    {
+        Handle::new(self.core.clone())
+    }
+
+    /// Starts an async task. It first runs right after the handler, callback
+    /// or task that spawned it returns, before the runtime takes its next
+    /// event, and from then on whenever what it awaits is ready. Awaiting the
+    /// returned [`JoinHandle`] gives its output; dropping it lets the task
+    /// run on (as in tokio); [`JoinHandle::abort`] stops it.
+    pub fn spawn<T: 'static>(&mut self, task: impl Future<Output = T> + 'static) -> JoinHandle<T> {
+        let (task, join) = crate::handle::joinable(task);
+        self.spawned.push(task);
+        join
+    }
+
+    /// Answers `req` with what the async `answer` returns, once it is done:
+    /// its `Ok` payload, or its `Err` as an `error` body, so `?` inside
+    /// `answer` sends the error to the client.
+    pub fn respond<T: Serialize, E: Into<Error>>(
+        &mut self,
+        req: &impl Origin,
+        answer: impl Future<Output = Result<T, E>> + 'static,
+    ) where
+        N: 'static,
+    {
+        let to = req.reply_to();
+        let handle = self.handle();
+        self.spawned.push(Box::pin(async move {
+            let result = answer.await;
+            handle.with(|_, ctx| ctx.reply_result(&to, result));
+        }));
     }
 
     fn add_timer(&mut self, delay: Duration, action: TimerAction<N>) -> TimerId {

@@ -2,13 +2,21 @@
 //! `lww-kv`: `read`, `write` and `cas` (with `create_if_not_exists`), with the
 //! definite errors 20 (key does not exist) and 22 (precondition failed) as
 //! typed variants. Every call is an RPC through [`Ctx::rpc`], so it works the
-//! same on stdio and in simulation.
+//! same on stdio and in simulation. [`Kv`] takes callbacks; [`KvClient`]
+//! (from [`Kv::on`]) is the same client for async code.
+//!
+//! Each request times out after [`Kv::DEFAULT_TIMEOUT`] (1 s) unless set
+//! with [`Kv::with_timeout`]. A service call is a round trip, so under
+//! `--latency L` (milliseconds each way) the timeout must exceed 2·L: with
+//! `--latency 600` every call at the default times out.
 
-use crate::ctx::{Ctx, RpcError};
+use crate::ctx::{Ctx, Outcome, Reply, RpcError};
 use crate::error::{Error, ErrorCode};
+use crate::handle::Handle;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::future::Future;
 use std::time::Duration;
 
 /// Requests understood by the KV services, as a node sends them. (The
@@ -74,6 +82,23 @@ impl From<RpcError> for KvError {
     }
 }
 
+impl From<KvError> for Error {
+    /// The error to answer a client with: the service's own definite codes
+    /// pass through; a timeout or a reply we could not read is indefinite
+    /// (the operation may have happened).
+    fn from(e: KvError) -> Self {
+        match e {
+            KvError::KeyDoesNotExist => Error::new(ErrorCode::KeyDoesNotExist, e.to_string()),
+            KvError::PreconditionFailed(text) => Error::new(ErrorCode::PreconditionFailed, text),
+            KvError::Timeout => Error::new(ErrorCode::Timeout, e.to_string()),
+            KvError::Other(error) => error,
+            KvError::Malformed(_) => Error::crash(e.to_string()),
+        }
+    }
+}
+
+impl std::error::Error for KvError {}
+
 impl std::fmt::Display for KvError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -86,7 +111,18 @@ impl std::fmt::Display for KvError {
     }
 }
 
-/// A handle on one KV service. Cheap to copy; holds no state.
+/// What a `cas` does when the key is absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMissing {
+    /// Fail with [`KvError::KeyDoesNotExist`].
+    Fail,
+    /// Create the key holding `to` (`create_if_not_exists`; `lww-kv`
+    /// ignores it).
+    Create,
+}
+
+/// A handle on one KV service. Cheap to copy; holds no state; can be a
+/// `const` (`const KV: Kv = Kv::lin().with_timeout(...)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kv {
     service: &'static str,
@@ -94,6 +130,9 @@ pub struct Kv {
 }
 
 impl Kv {
+    /// How long a request waits for its answer unless set otherwise.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
+
     /// Sequentially consistent store: reads may be stale, never go backwards.
     pub const fn seq() -> Self {
         Self::named("seq-kv")
@@ -109,7 +148,7 @@ impl Kv {
     const fn named(service: &'static str) -> Self {
         Self {
             service,
-            timeout: Duration::from_secs(1),
+            timeout: Self::DEFAULT_TIMEOUT,
         }
     }
 
@@ -118,36 +157,46 @@ impl Kv {
         self.service
     }
 
-    /// Sets how long each request waits before failing with [`KvError::Timeout`].
-    pub fn with_timeout(self, timeout: Duration) -> Self {
-        Self { timeout, ..self }
+    /// How long each request waits before failing with [`KvError::Timeout`].
+    pub const fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sets how long each request waits before failing with
+    /// [`KvError::Timeout`] (default [`Kv::DEFAULT_TIMEOUT`]).
+    pub const fn with_timeout(self, timeout: Duration) -> Self {
+        Self {
+            service: self.service,
+            timeout,
+        }
+    }
+
+    /// This client for async code on `handle`'s node.
+    pub fn on<N: 'static>(self, handle: &Handle<N>) -> KvClient<N> {
+        KvClient {
+            kv: self,
+            handle: handle.clone(),
+        }
     }
 
     /// Reads `key` and decodes its value as `T`.
-    pub fn read<N, T: DeserializeOwned + 'static>(
+    pub fn read<N, T: DeserializeOwned + 'static, O: Outcome>(
         &self,
         ctx: &mut Ctx<N>,
         key: impl Serialize,
-        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<T, KvError>) + 'static,
+        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<T, KvError>) -> O + 'static,
     ) {
         let request = KvRequest::Read { key: to_value(key) };
-        self.call(ctx, request, then, |response| match response {
-            KvResponse::ReadOk { value } => {
-                serde_json::from_value(value).map_err(|e| KvError::Malformed(e.to_string()))
-            }
-            other => Err(KvError::Malformed(format!(
-                "expected read_ok, got {other:?}"
-            ))),
-        });
+        self.call(ctx, request, then, read_value);
     }
 
     /// Sets `key` to `value` unconditionally.
-    pub fn write<N>(
+    pub fn write<N, O: Outcome>(
         &self,
         ctx: &mut Ctx<N>,
         key: impl Serialize,
         value: impl Serialize,
-        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<(), KvError>) + 'static,
+        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<(), KvError>) -> O + 'static,
     ) {
         let request = KvRequest::Write {
             key: to_value(key),
@@ -156,69 +205,161 @@ impl Kv {
         self.expect_ack(ctx, request, KvResponse::WriteOk, then);
     }
 
-    /// Sets `key` to `to` if it currently holds `from`; with
-    /// `create_if_not_exists`, a missing key is created with `to` (not on lww-kv).
-    pub fn cas<N>(
+    /// Sets `key` to `to` if it currently holds `from`; a missing key fails
+    /// or is created holding `to`, as `if_missing` says.
+    pub fn cas<N, O: Outcome>(
         &self,
         ctx: &mut Ctx<N>,
         key: impl Serialize,
         from: impl Serialize,
         to: impl Serialize,
-        create_if_not_exists: bool,
-        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<(), KvError>) + 'static,
+        if_missing: IfMissing,
+        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<(), KvError>) -> O + 'static,
     ) {
-        let request = KvRequest::Cas {
-            key: to_value(key),
-            from: to_value(from),
-            to: to_value(to),
-            create_if_not_exists: if create_if_not_exists {
-                Value::Bool(true)
-            } else {
-                Value::Null
-            },
-        };
-        self.expect_ack(ctx, request, KvResponse::CasOk, then);
+        let request = cas_request(key, from, to, if_missing);
+        self.call(ctx, request, then, |reply| ack(reply, KvResponse::CasOk));
     }
 
-    fn expect_ack<N>(
+    fn expect_ack<N, O: Outcome>(
         &self,
         ctx: &mut Ctx<N>,
         request: KvRequest,
         expected: KvResponse,
-        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<(), KvError>) + 'static,
+        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<(), KvError>) -> O + 'static,
     ) {
-        self.call(ctx, request, then, move |got| {
-            if got == expected {
-                Ok(())
-            } else {
-                Err(KvError::Malformed(format!(
-                    "expected {expected:?}, got {got:?}"
-                )))
-            }
-        });
+        self.call(ctx, request, then, move |reply| ack(reply, expected));
     }
 
-    /// Sends `request`; turns error replies into [`KvError`]s and successful
-    /// ones into `T` with `accept`.
-    fn call<N, T>(
+    /// Sends `request`; `accept` turns the reply into the result.
+    fn call<N, T, O: Outcome>(
         &self,
         ctx: &mut Ctx<N>,
         request: KvRequest,
-        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<T, KvError>) + 'static,
-        accept: impl FnOnce(KvResponse) -> Result<T, KvError> + 'static,
+        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<T, KvError>) -> O + 'static,
+        accept: impl FnOnce(Result<Reply, RpcError>) -> Result<T, KvError> + 'static,
     ) {
         ctx.rpc(
             self.service,
             request,
             self.timeout,
-            move |node, ctx, reply| {
-                let result = reply
-                    .map_err(KvError::from)
-                    .and_then(|r| r.decode::<KvResponse>().map_err(KvError::from))
-                    .and_then(accept);
-                then(node, ctx, result)
-            },
+            move |node, ctx, reply| then(node, ctx, accept(reply)),
         );
+    }
+}
+
+/// [`Kv`] for async code: the same requests, awaited. Get one with
+/// [`Kv::on`]. Every future owns its arguments (`'static`), so several can
+/// be joined; the request is sent when the future is first awaited.
+pub struct KvClient<N: 'static> {
+    kv: Kv,
+    handle: Handle<N>,
+}
+
+impl<N: 'static> Clone for KvClient<N> {
+    fn clone(&self) -> Self {
+        Self {
+            kv: self.kv,
+            handle: self.handle.clone(),
+        }
+    }
+}
+
+impl<N: 'static> KvClient<N> {
+    /// Reads `key` and decodes its value as `T`.
+    pub fn read<T: DeserializeOwned>(
+        &self,
+        key: impl Serialize,
+    ) -> impl Future<Output = Result<T, KvError>> + 'static {
+        let reply = self.send(KvRequest::Read { key: to_value(key) });
+        async move { read_value(reply.await) }
+    }
+
+    /// Reads `key`, or gives `default` when it does not exist.
+    pub fn read_or<T: DeserializeOwned + 'static>(
+        &self,
+        key: impl Serialize,
+        default: T,
+    ) -> impl Future<Output = Result<T, KvError>> + 'static {
+        let read = self.read(key);
+        async move {
+            match read.await {
+                Err(KvError::KeyDoesNotExist) => Ok(default),
+                other => other,
+            }
+        }
+    }
+
+    /// Sets `key` to `value` unconditionally.
+    pub fn write(
+        &self,
+        key: impl Serialize,
+        value: impl Serialize,
+    ) -> impl Future<Output = Result<(), KvError>> + 'static {
+        let reply = self.send(KvRequest::Write {
+            key: to_value(key),
+            value: to_value(value),
+        });
+        async move { ack(reply.await, KvResponse::WriteOk) }
+    }
+
+    /// Sets `key` to `to` if it holds `from`; see [`Kv::cas`].
+    pub fn cas(
+        &self,
+        key: impl Serialize,
+        from: impl Serialize,
+        to: impl Serialize,
+        if_missing: IfMissing,
+    ) -> impl Future<Output = Result<(), KvError>> + 'static {
+        let reply = self.send(cas_request(key, from, to, if_missing));
+        async move { ack(reply.await, KvResponse::CasOk) }
+    }
+
+    fn send(&self, request: KvRequest) -> crate::handle::Rpc<N> {
+        self.handle.rpc(self.kv.service, request, self.kv.timeout)
+    }
+}
+
+fn cas_request(
+    key: impl Serialize,
+    from: impl Serialize,
+    to: impl Serialize,
+    if_missing: IfMissing,
+) -> KvRequest {
+    KvRequest::Cas {
+        key: to_value(key),
+        from: to_value(from),
+        to: to_value(to),
+        create_if_not_exists: match if_missing {
+            IfMissing::Create => Value::Bool(true),
+            IfMissing::Fail => Value::Null,
+        },
+    }
+}
+
+/// A service reply decoded: errors become [`KvError`]s.
+fn response(reply: Result<Reply, RpcError>) -> Result<KvResponse, KvError> {
+    reply?.decode::<KvResponse>().map_err(KvError::from)
+}
+
+fn read_value<T: DeserializeOwned>(reply: Result<Reply, RpcError>) -> Result<T, KvError> {
+    match response(reply)? {
+        KvResponse::ReadOk { value } => {
+            serde_json::from_value(value).map_err(|e| KvError::Malformed(e.to_string()))
+        }
+        other => Err(KvError::Malformed(format!(
+            "expected read_ok, got {other:?}"
+        ))),
+    }
+}
+
+fn ack(reply: Result<Reply, RpcError>, expected: KvResponse) -> Result<(), KvError> {
+    let got = response(reply)?;
+    if got == expected {
+        Ok(())
+    } else {
+        Err(KvError::Malformed(format!(
+            "expected {expected:?}, got {got:?}"
+        )))
     }
 }
 

@@ -43,17 +43,22 @@
 
 pub mod ctx;
 pub mod error;
+pub mod handle;
+pub mod join;
 pub mod kv;
 pub mod node;
 pub mod protocol;
 pub mod runtime;
 pub mod stdio;
+mod task;
 pub mod workloads;
 
-pub use ctx::{Ctx, Output, Reply, RpcError, RpcId, TimerId};
+pub use ctx::{Ctx, Outcome, Output, Reply, RpcError, RpcId, TimerId};
 pub use error::{Error, ErrorCode};
-pub use kv::{Kv, KvError};
-pub use node::{Node, Request};
+pub use handle::{Elapsed, Handle, JoinHandle};
+pub use join::{join, join_all, quorum, race, select, Either, QuorumFailed};
+pub use kv::{IfMissing, Kv, KvClient, KvError};
+pub use node::{Node, Origin, ReplyTo, Request};
 pub use protocol::{Body, Envelope, Payload};
 pub use runtime::Runtime;
 pub use stdio::{run, run_with_seed};

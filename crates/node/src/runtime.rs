@@ -1,43 +1,130 @@
 //! [`Runtime`], the sans-IO core that runs a [`Node`]: it is fed input lines
 //! and the current time, and yields [`Output`]s and its next deadline. It
 //! answers `init`, routes replies to waiting RPCs, fires timers, decodes
-//! requests and turns handler errors into `error` replies. The stdio driver
-//! and the bench's simulation both drive this same state machine.
+//! requests, turns handler errors into `error` replies, and after every
+//! event runs the node's async tasks (see [`crate::task`]) until they wait
+//! again. The stdio driver and the bench's simulation both drive this same
+//! state machine.
 
 use crate::ctx::{Ctx, Due, Output, Reply, RpcError, TimerAction};
 use crate::error::Error;
 use crate::protocol::{parse_line, Envelope, Init, InitOk};
+use crate::task::Tasks;
 use crate::{Node, Request};
+use std::cell::{Ref, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
-/// A node plus its context, driven by events.
-pub struct Runtime<N: Node> {
-    node: N,
-    ctx: Ctx<N>,
+/// The node and its context, shared with the node's async tasks through
+/// [`crate::Handle`]: a task borrows them only inside [`crate::Handle::with`],
+/// never across an `.await`, so no borrow is ever held while tasks run.
+pub(crate) struct Core<N> {
+    pub(crate) node: N,
+    pub(crate) ctx: Ctx<N>,
     initialized: bool,
+}
+
+/// A node plus its context and tasks, driven by events.
+pub struct Runtime<N: Node> {
+    core: Rc<RefCell<Core<N>>>,
+    tasks: Tasks,
 }
 
 impl<N: Node> Runtime<N> {
     /// `seed` feeds [`Ctx::random_u64`].
     pub fn new(node: N, seed: u64) -> Self {
+        let core = Rc::new_cyclic(|core| {
+            RefCell::new(Core {
+                node,
+                ctx: Ctx::new(seed, core.clone()),
+                initialized: false,
+            })
+        });
         Self {
-            node,
-            ctx: Ctx::new(seed),
-            initialized: false,
+            core,
+            tasks: Tasks::default(),
         }
     }
 
-    pub fn node(&self) -> &N {
-        &self.node
+    pub fn node(&self) -> Ref<'_, N> {
+        Ref::map(self.core.borrow(), |core| &core.node)
     }
 
-    pub fn ctx(&self) -> &Ctx<N> {
-        &self.ctx
+    pub fn ctx(&self) -> Ref<'_, Ctx<N>> {
+        Ref::map(self.core.borrow(), |core| &core.ctx)
+    }
+
+    /// Async tasks spawned and not finished yet.
+    pub fn pending_tasks(&self) -> usize {
+        self.tasks.len()
     }
 
     /// Handles one raw input line. A line that is not a valid message is
     /// reported in the log, with the line, and otherwise ignored.
     pub fn handle_line(&mut self, line: &str, now: Duration) {
+        self.core.borrow_mut().handle_line(line, now);
+        self.run_tasks();
+    }
+
+    /// Handles one parsed message. A reply (a body with `in_reply_to`) goes to
+    /// the RPC waiting for it; one that no RPC waits for (it timed out, was
+    /// cancelled or never existed) is dropped with a log line and never
+    /// reaches [`Node::handle`], which only sees requests.
+    pub fn handle_message(&mut self, msg: Envelope, now: Duration) {
+        self.core.borrow_mut().handle_message(msg, now);
+        self.run_tasks();
+    }
+
+    /// Fires every RPC timeout and timer due at `now`, in deadline order.
+    /// Every callback sees [`Ctx::now`] = `now`, not its own deadline: when
+    /// the driver calls this late, what a callback starts (a retry, the next
+    /// timer) is still timed from the real current time, so a fresh RPC gets
+    /// its whole timeout instead of expiring in the pass that sent it.
+    ///
+    /// Only what was armed before this pass fires in it; what a callback arms
+    /// waits for the next pass even if already due (see [`Ctx::after`]), so
+    /// every pass ends. A driver calls this again while
+    /// [`Runtime::next_deadline`] is not after `now`.
+    pub fn handle_timeouts(&mut self, now: Duration) {
+        self.core.borrow_mut().handle_timeouts(now);
+        self.run_tasks();
+    }
+
+    /// The earliest instant at which [`Runtime::handle_timeouts`] has work.
+    pub fn next_deadline(&mut self) -> Option<Duration> {
+        self.core.borrow_mut().ctx.next_deadline()
+    }
+
+    /// Takes the next queued output.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.core.borrow_mut().ctx.outbox.pop_front()
+    }
+
+    /// Takes every queued output.
+    pub fn drain_output(&mut self) -> impl Iterator<Item = Output> {
+        std::mem::take(&mut self.core.borrow_mut().ctx.outbox).into_iter()
+    }
+
+    /// Polls every task that can make progress, oldest wake-up first, until
+    /// all of them wait again. Tasks spawned meanwhile join the queue after
+    /// the tasks already in it. No borrow of the core is held here: a task
+    /// takes one inside [`crate::Handle::with`] and gives it back before
+    /// its next `.await`.
+    fn run_tasks(&mut self) {
+        loop {
+            let spawned = std::mem::take(&mut self.core.borrow_mut().ctx.spawned);
+            for task in spawned {
+                self.tasks.add(task);
+            }
+            if !self.tasks.poll_next() && self.core.borrow().ctx.spawned.is_empty() {
+                return;
+            }
+        }
+    }
+}
+
+impl<N: Node> Core<N> {
+    fn handle_line(&mut self, line: &str, now: Duration) {
         if line.trim().is_empty() {
             return;
         }
@@ -49,11 +136,7 @@ impl<N: Node> Runtime<N> {
         }
     }
 
-    /// Handles one parsed message. A reply (a body with `in_reply_to`) goes to
-    /// the RPC waiting for it; one that no RPC waits for (it timed out, was
-    /// cancelled or never existed) is dropped with a log line and never
-    /// reaches [`Node::handle`], which only sees requests.
-    pub fn handle_message(&mut self, msg: Envelope, now: Duration) {
+    fn handle_message(&mut self, msg: Envelope, now: Duration) {
         self.advance(now);
         let kind = msg.body.kind().to_string();
         if let Some(pending) = msg
@@ -151,17 +234,7 @@ impl<N: Node> Runtime<N> {
         }
     }
 
-    /// Fires every RPC timeout and timer due at `now`, in deadline order.
-    /// Every callback sees [`Ctx::now`] = `now`, not its own deadline: when
-    /// the driver calls this late, what a callback starts (a retry, the next
-    /// timer) is still timed from the real current time, so a fresh RPC gets
-    /// its whole timeout instead of expiring in the pass that sent it.
-    ///
-    /// Only what was armed before this pass fires in it; what a callback arms
-    /// waits for the next pass even if already due (see [`Ctx::after`]), so
-    /// every pass ends. A driver calls this again while
-    /// [`Runtime::next_deadline`] is not after `now`.
-    pub fn handle_timeouts(&mut self, now: Duration) {
+    fn handle_timeouts(&mut self, now: Duration) {
         self.advance(now);
         self.ctx.begin_pass();
         let mut deferred = Vec::new();
@@ -176,21 +249,6 @@ impl<N: Node> Runtime<N> {
             }
         }
         self.ctx.end_pass(deferred);
-    }
-
-    /// The earliest instant at which [`Runtime::handle_timeouts`] has work.
-    pub fn next_deadline(&mut self) -> Option<Duration> {
-        self.ctx.next_deadline()
-    }
-
-    /// Takes the next queued output.
-    pub fn poll_output(&mut self) -> Option<Output> {
-        self.ctx.outbox.pop_front()
-    }
-
-    /// Takes every queued output.
-    pub fn drain_output(&mut self) -> impl Iterator<Item = Output> + '_ {
-        self.ctx.outbox.drain(..)
     }
 
     fn advance(&mut self, now: Duration) {
@@ -294,7 +352,7 @@ impl<N: Node> Runtime<N> {
 /// The first instant of a periodic timer's grid (`due + k·period`, k ≥ 1)
 /// after `now`: the schedule never drifts, and ticks missed by a late pass
 /// are skipped rather than fired back to back at the same instant.
-fn next_tick(due: Duration, period: Duration, now: Duration) -> Duration {
+pub(crate) fn next_tick(due: Duration, period: Duration, now: Duration) -> Duration {
     let next = due.saturating_add(period);
     if next > now {
         return next;

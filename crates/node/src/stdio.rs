@@ -269,6 +269,30 @@ mod tests {
         assert!(longest_run <= 10, "{longest_run} lines in a row: {events}");
     }
 
+    /// Leaves a task waiting forever on an RPC and a sleep.
+    struct Stuck;
+
+    impl Node for Stuck {
+        type Msg = Payload;
+        fn handle(&mut self, ctx: &mut Ctx<Self>, _: Request<Payload>) -> Result<(), Error> {
+            let handle = ctx.handle();
+            ctx.spawn(async move {
+                let _ = handle
+                    .rpc("n9", serde_json::json!({"type": "x"}), Duration::MAX)
+                    .await;
+                handle.sleep(Duration::MAX).await;
+            });
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn pending_tasks_do_not_keep_the_driver_from_ending() {
+        let mut runtime = Runtime::new(Stuck, 1);
+        drive(&mut runtime, &mut Burst::new(3), &mut Flushes::default());
+        assert_eq!(runtime.pending_tasks(), 3);
+    }
+
     #[test]
     fn an_input_burst_is_flushed_in_bounded_batches() {
         let mut runtime = Runtime::new(Ticker::default(), 1);

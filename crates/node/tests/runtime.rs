@@ -3,7 +3,7 @@
 //! every output line is parsed as JSON and checked against Maelstrom's rules.
 
 use glomers_node::{Ctx, Error, ErrorCode, Kv, KvError, Node, Output, Payload, Reply, Request};
-use glomers_node::{RpcError, Runtime, TimerId};
+use glomers_node::{IfMissing, RpcError, Runtime, TimerId};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
@@ -237,7 +237,7 @@ impl Harness {
         h
     }
 
-    fn node(&self) -> &Probe {
+    fn node(&self) -> std::cell::Ref<'_, Probe> {
         self.rt.node()
     }
 
@@ -1214,7 +1214,9 @@ fn huge_delays_and_timeouts_mean_never() {
             node.events.push(describe(&r));
         });
         let kv = Kv::seq().with_timeout(Duration::MAX);
-        kv.read::<Probe, i64>(ctx, "k", |node, _, r| kv_event(node, r));
+        kv.read(ctx, "k", |node, _, r: Result<i64, KvError>| {
+            kv_event(node, r)
+        });
     });
     assert_eq!(h.next_deadline(), Some(Duration::MAX));
     h.tick(u64::MAX);
@@ -1455,7 +1457,9 @@ fn kv_errors_map_to_typed_variants() {
         kv.read(ctx, "a", |node, _, r: Result<i64, KvError>| {
             kv_event(node, r)
         });
-        kv.cas(ctx, "a", 1, 2, false, |node, _, r| kv_event(node, r));
+        kv.cas(ctx, "a", 1, 2, IfMissing::Fail, |node, _, r| {
+            kv_event(node, r)
+        });
         kv.write(ctx, "a", 3, |node, _, r| kv_event(node, r));
         kv.read(ctx, "a", |node, _, r: Result<i64, KvError>| {
             kv_event(node, r)
@@ -1510,8 +1514,12 @@ fn kv_write_and_cas_acknowledge() {
     let mut h = Harness::started();
     let out = h.run(0, |_, ctx| {
         Kv::lin().write(ctx, "k", json!({"v": [1]}), |node, _, r| kv_event(node, r));
-        Kv::lin().cas(ctx, "k", 1, 2, true, |node, _, r| kv_event(node, r));
-        Kv::lin().cas(ctx, "k", 2, 3, false, |node, _, r| kv_event(node, r));
+        Kv::lin().cas(ctx, "k", 1, 2, IfMissing::Create, |node, _, r| {
+            kv_event(node, r)
+        });
+        Kv::lin().cas(ctx, "k", 2, 3, IfMissing::Fail, |node, _, r| {
+            kv_event(node, r)
+        });
     });
     let bodies: Vec<&Value> = out.lines.iter().map(|l| &l["body"]).collect();
     assert_eq!(
@@ -1585,7 +1593,8 @@ fn random_numbers_are_reproducible_per_seed() {
                 }
             }));
         rt.handle_line(r#"{"src":"c1","dest":"n1","body":{"type":"go"}}"#, ms(1));
-        rt.node().events[1..].to_vec()
+        let events = rt.node().events[1..].to_vec();
+        events
     };
     assert_eq!(draw(3), draw(3));
     assert_ne!(draw(3), draw(4));

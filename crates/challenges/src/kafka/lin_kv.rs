@@ -26,6 +26,10 @@
 //!   the claim may have landed, which is harmless since a claimed slot
 //!   always holds its message.
 //!
+//! Each request is one async task answered with [`Ctx::respond`]: a send
+//! is a loop over slots, a poll or commit joins one scan or raise per key.
+//! (The callback version needed a hand-made join over `Rc<RefCell<…>>`.)
+//!
 //! Cost (messages to and from `lin-kv`, see `docs/05-kafka.md`): a send is 2
 //! plus 2 per slot another node claimed since this node last looked at the
 //! key; a poll is 2 per requested key plus 2 per message not yet cached;
@@ -33,11 +37,9 @@
 
 use super::{Logs, Polled};
 use glomers_node::workloads::kafka::{Request as KafkaRequest, Response};
-use glomers_node::{Ctx, Error, Kv, KvError, Node, Request};
+use glomers_node::{join_all, Ctx, Error, Handle, IfMissing, Kv, KvError, Node, Request};
 use serde_json::Value;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 const LIN_KV: Kv = Kv::lin();
 
@@ -56,222 +58,145 @@ pub struct KafkaLinKv {
     known: Logs,
 }
 
-/// A client request answered once several `lin-kv` calls are done.
-struct Join<T> {
-    req: Request<()>,
-    waiting: usize,
-    acc: T,
-    failed: bool,
-}
+type Node5b = Handle<KafkaLinKv>;
 
-type Shared<T> = Rc<RefCell<Join<T>>>;
-
-/// What is needed to answer `req` later.
-fn origin(req: &Request<KafkaRequest>) -> Request<()> {
-    Request {
-        src: req.src.clone(),
-        msg_id: req.msg_id,
-        body: (),
-    }
-}
-
-fn join<T>(req: &Request<KafkaRequest>, waiting: usize, acc: T) -> Shared<T> {
-    Rc::new(RefCell::new(Join {
-        req: origin(req),
-        waiting,
-        acc,
-        failed: false,
-    }))
-}
-
-/// Counts one call of `job` done; when it was the last, answers with `reply`.
-fn done<N, T>(ctx: &mut Ctx<N>, job: &Shared<T>, reply: impl FnOnce(T) -> Response)
-where
-    T: Default,
-{
-    let mut j = job.borrow_mut();
-    j.waiting -= 1;
-    if j.waiting > 0 {
-        return;
-    }
-    if j.failed {
-        ctx.reply_error(&j.req, Error::crash("lin-kv did not answer"));
-    } else {
-        let acc = std::mem::take(&mut j.acc);
-        ctx.reply(&j.req, reply(acc));
-    }
-}
-
-impl KafkaLinKv {
-    /// Tries to put `msg` in slot `offset` of `key`, stepping up past taken slots.
-    fn claim(
-        &mut self,
-        ctx: &mut Ctx<Self>,
-        req: Request<()>,
-        key: String,
-        msg: Value,
-        offset: u64,
-    ) {
-        let slot = slot_key(&key, offset);
-        LIN_KV.cas(
-            ctx,
-            slot,
-            Value::Null,
-            msg.clone(),
-            true,
-            move |node: &mut Self, ctx, result| match result {
-                Ok(()) => {
-                    node.known.insert(&key, offset, msg);
-                    ctx.reply(&req, Response::SendOk { offset });
-                }
-                Err(KvError::PreconditionFailed(_)) => node.claim(ctx, req, key, msg, offset + 1),
-                Err(e) => {
-                    ctx.log(format!("claiming {key}/{offset} failed: {e}"));
-                    ctx.reply_error(&req, Error::crash(format!("lin-kv: {e}")));
-                }
-            },
-        );
-    }
-
-    /// Collects `key`'s run from `offset` on: cached slots first, then reads
-    /// until the first missing slot.
-    fn scan(&mut self, ctx: &mut Ctx<Self>, job: Shared<Polled>, key: String, mut offset: u64) {
-        while let Some(msg) = self.known.get(&key, offset) {
-            push(&job, &key, offset, msg.clone());
-            offset += 1;
+/// Puts `msg` in the lowest free slot of `key` from `offset` on.
+async fn send(h: Node5b, key: String, msg: Value, mut offset: u64) -> Result<Response, Error> {
+    let kv = LIN_KV.on(&h);
+    loop {
+        let claim = kv.cas(slot_key(&key, offset), Value::Null, &msg, IfMissing::Create);
+        match claim.await {
+            Ok(()) => {
+                h.with(|node, _| node.known.insert(&key, offset, msg));
+                return Ok(Response::SendOk { offset });
+            }
+            Err(KvError::PreconditionFailed(_)) => offset += 1,
+            Err(e) => {
+                h.log(format!("claiming {key}/{offset} failed: {e}"));
+                return Err(Error::crash(format!("lin-kv: {e}")));
+            }
         }
-        LIN_KV.read(
-            ctx,
-            slot_key(&key, offset),
-            move |node: &mut Self, ctx, result: Result<Value, KvError>| match result {
+    }
+}
+
+/// `key`'s run from `offset` on: cached slots, then reads until the first
+/// missing slot. A failed read ends the run, which is still a prefix.
+async fn scan(h: Node5b, key: String, mut offset: u64) -> Vec<(u64, Value)> {
+    let kv = LIN_KV.on(&h);
+    let mut run = Vec::new();
+    loop {
+        let msg = match h.with(|node, _| node.known.get(&key, offset).cloned()) {
+            Some(msg) => msg,
+            None => match kv.read::<Value>(slot_key(&key, offset)).await {
                 Ok(msg) => {
-                    node.known.insert(&key, offset, msg.clone());
-                    push(&job, &key, offset, msg);
-                    node.scan(ctx, job, key, offset + 1);
+                    h.with(|node, _| node.known.insert(&key, offset, msg.clone()));
+                    msg
                 }
-                Err(KvError::KeyDoesNotExist) => done(ctx, &job, |msgs| Response::PollOk { msgs }),
+                Err(KvError::KeyDoesNotExist) => return run,
                 Err(e) => {
-                    // The run so far is still a contiguous prefix: answer with it.
-                    ctx.log(format!("reading {key}/{offset} failed: {e}"));
-                    done(ctx, &job, |msgs| Response::PollOk { msgs });
+                    h.log(format!("reading {key}/{offset} failed: {e}"));
+                    return run;
                 }
             },
-        );
-    }
-
-    /// Raises `key`'s committed offset to at least `offset`.
-    fn raise(&mut self, ctx: &mut Ctx<Self>, job: Shared<()>, key: String, offset: u64) {
-        LIN_KV.read(
-            ctx,
-            commit_key(&key),
-            move |_: &mut Self, ctx, result: Result<u64, KvError>| {
-                let from = match result {
-                    Ok(current) if current >= offset => {
-                        return done(ctx, &job, |()| Response::CommitOffsetsOk)
-                    }
-                    Ok(current) => Value::from(current),
-                    Err(KvError::KeyDoesNotExist) => Value::Null,
-                    Err(e) => return fail(ctx, &job, &key, e, |()| Response::CommitOffsetsOk),
-                };
-                LIN_KV.cas(
-                    ctx,
-                    commit_key(&key),
-                    from,
-                    offset,
-                    true,
-                    move |node: &mut Self, ctx, result| match result {
-                        Ok(()) => done(ctx, &job, |()| Response::CommitOffsetsOk),
-                        // Someone else moved it: look again.
-                        Err(KvError::PreconditionFailed(_)) => node.raise(ctx, job, key, offset),
-                        Err(e) => fail(ctx, &job, &key, e, |()| Response::CommitOffsetsOk),
-                    },
-                );
-            },
-        );
+        };
+        run.push((offset, msg));
+        offset += 1;
     }
 }
 
-fn push(job: &Shared<Polled>, key: &str, offset: u64, msg: Value) {
-    let mut j = job.borrow_mut();
-    j.acc
-        .entry(key.to_string())
-        .or_default()
-        .push((offset, msg));
+async fn poll(h: Node5b, offsets: BTreeMap<String, u64>) -> Result<Response, Error> {
+    let scans = offsets
+        .iter()
+        .map(|(key, &from)| scan(h.clone(), key.clone(), from));
+    let runs = join_all(scans).await;
+    let msgs: Polled = offsets
+        .into_keys()
+        .zip(runs)
+        .filter(|(_, run)| !run.is_empty())
+        .collect();
+    Ok(Response::PollOk { msgs })
 }
 
-fn fail<N, T: Default>(
-    ctx: &mut Ctx<N>,
-    job: &Shared<T>,
-    key: &str,
-    e: KvError,
-    reply: impl FnOnce(T) -> Response,
-) {
-    ctx.log(format!("lin-kv call for {key} failed: {e}"));
-    job.borrow_mut().failed = true;
-    done(ctx, job, reply);
+/// Raises `key`'s committed offset to at least `offset`.
+async fn raise(h: Node5b, key: String, offset: u64) -> Result<(), KvError> {
+    let kv = LIN_KV.on(&h);
+    loop {
+        let from = match kv.read::<u64>(commit_key(&key)).await {
+            Ok(current) if current >= offset => return Ok(()),
+            Ok(current) => Value::from(current),
+            Err(KvError::KeyDoesNotExist) => Value::Null,
+            Err(e) => return Err(e),
+        };
+        match kv
+            .cas(commit_key(&key), from, offset, IfMissing::Create)
+            .await
+        {
+            // Someone else moved it: look again.
+            Err(KvError::PreconditionFailed(_)) => continue,
+            done => return done,
+        }
+    }
+}
+
+async fn commit(h: Node5b, offsets: BTreeMap<String, u64>) -> Result<Response, Error> {
+    let raises = offsets
+        .iter()
+        .map(|(key, &offset)| raise(h.clone(), key.clone(), offset));
+    let results = join_all(raises).await;
+    all_answered(&h, offsets.keys(), &results)?;
+    Ok(Response::CommitOffsetsOk)
+}
+
+async fn list(h: Node5b, keys: Vec<String>) -> Result<Response, Error> {
+    let kv = LIN_KV.on(&h);
+    let reads = join_all(keys.iter().map(|key| kv.read::<u64>(commit_key(key)))).await;
+    all_answered(&h, &keys, &reads)?;
+    let offsets = keys
+        .into_iter()
+        .zip(reads)
+        .filter_map(|(key, read)| Some((key, read.ok()?)))
+        .collect();
+    Ok(Response::ListCommittedOffsetsOk { offsets })
+}
+
+/// Logs each key whose call failed (a missing key is no failure) and turns
+/// any failure into the indefinite `crash`.
+fn all_answered<'a, T>(
+    h: &Node5b,
+    keys: impl IntoIterator<Item = &'a String>,
+    results: &[Result<T, KvError>],
+) -> Result<(), Error> {
+    let mut failed = false;
+    for (key, result) in keys.into_iter().zip(results) {
+        if let Err(e) = result {
+            if *e != KvError::KeyDoesNotExist {
+                h.log(format!("lin-kv call for {key} failed: {e}"));
+                failed = true;
+            }
+        }
+    }
+    match failed {
+        true => Err(Error::crash("lin-kv did not answer")),
+        false => Ok(()),
+    }
 }
 
 impl Node for KafkaLinKv {
     type Msg = KafkaRequest;
 
     fn handle(&mut self, ctx: &mut Ctx<Self>, req: Request<KafkaRequest>) -> Result<(), Error> {
+        let h = ctx.handle();
         match &req.body {
             KafkaRequest::Send { key, msg } => {
                 // The lowest slot not known to be taken; taken ones fail fast.
                 let first = self.known.last_offset(key).map_or(0, |o| o + 1);
-                self.claim(ctx, origin(&req), key.clone(), msg.clone(), first);
+                ctx.respond(&req, send(h, key.clone(), msg.clone(), first));
             }
-            KafkaRequest::Poll { offsets } => {
-                if offsets.is_empty() {
-                    ctx.reply(
-                        &req,
-                        Response::PollOk {
-                            msgs: BTreeMap::new(),
-                        },
-                    );
-                    return Ok(());
-                }
-                let job = join(&req, offsets.len(), Polled::new());
-                for (key, &from) in offsets {
-                    self.scan(ctx, job.clone(), key.clone(), from);
-                }
-            }
+            KafkaRequest::Poll { offsets } => ctx.respond(&req, poll(h, offsets.clone())),
             KafkaRequest::CommitOffsets { offsets } => {
-                if offsets.is_empty() {
-                    ctx.reply(&req, Response::CommitOffsetsOk);
-                    return Ok(());
-                }
-                let job = join(&req, offsets.len(), ());
-                for (key, &offset) in offsets {
-                    self.raise(ctx, job.clone(), key.clone(), offset);
-                }
+                ctx.respond(&req, commit(h, offsets.clone()))
             }
-            KafkaRequest::ListCommittedOffsets { keys } => {
-                if keys.is_empty() {
-                    let offsets = BTreeMap::new();
-                    ctx.reply(&req, Response::ListCommittedOffsetsOk { offsets });
-                    return Ok(());
-                }
-                let job = join(&req, keys.len(), BTreeMap::new());
-                for key in keys {
-                    let (job, key) = (job.clone(), key.clone());
-                    LIN_KV.read(
-                        ctx,
-                        commit_key(&key),
-                        move |_: &mut Self, ctx, result: Result<u64, KvError>| {
-                            let reply = |offsets| Response::ListCommittedOffsetsOk { offsets };
-                            match result {
-                                Ok(offset) => {
-                                    job.borrow_mut().acc.insert(key, offset);
-                                    done(ctx, &job, reply);
-                                }
-                                Err(KvError::KeyDoesNotExist) => done(ctx, &job, reply),
-                                Err(e) => fail(ctx, &job, &key, e, reply),
-                            }
-                        },
-                    );
-                }
-            }
+            KafkaRequest::ListCommittedOffsets { keys } => ctx.respond(&req, list(h, keys.clone())),
         }
         Ok(())
     }

@@ -253,8 +253,8 @@ pub mod raft {
             }
             for a in 0..net.nodes.len() {
                 for b in a + 1..net.nodes.len() {
-                    let la = net.nodes[a].node().log().entries();
-                    let lb = net.nodes[b].node().log().entries();
+                    let (na, nb) = (net.nodes[a].node(), net.nodes[b].node());
+                    let (la, lb) = (na.log().entries(), nb.log().entries());
                     let shared = la.len().min(lb.len());
                     if let Some(last) = (0..shared).rev().find(|k| la[*k].term == lb[*k].term) {
                         if la[..=last] != lb[..=last] {
