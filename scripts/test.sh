@@ -15,7 +15,7 @@ fi
 export GLOMERS_BROWSER_TESTS=require
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo build --workspace --bins
+cargo build --workspace --bins --examples
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

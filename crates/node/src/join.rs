@@ -6,6 +6,7 @@
 //! still pending when a combinator resolves is dropped, which cancels its
 //! RPCs and timers.
 
+use crate::error::{Error, ErrorCode};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -164,6 +165,13 @@ impl<T, E: fmt::Display> fmt::Display for QuorumFailed<T, E> {
 }
 
 impl<T: fmt::Debug, E: fmt::Debug + fmt::Display> std::error::Error for QuorumFailed<T, E> {}
+
+impl<T, E: fmt::Display> From<QuorumFailed<T, E>> for Error {
+    /// Indefinite: the calls that did land may have taken effect.
+    fn from(failed: QuorumFailed<T, E>) -> Self {
+        Error::new(ErrorCode::Timeout, failed.to_string())
+    }
+}
 
 impl<F, T, E> Future for Quorum<F, T, E>
 where

@@ -134,3 +134,23 @@ pub mod txn {
         TxnOk { txn: Vec<(String, Value, Value)> },
     }
 }
+
+/// `lin-kv`: one linearizable register per key (Maelstrom's key-value
+/// workload; the same bodies the `lin-kv` service answers).
+pub mod lin_kv {
+    use super::*;
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum Request {
+        Read { key: Value },
+        Write { key: Value, value: Value },
+        Cas { key: Value, from: Value, to: Value },
+    }
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum Response {
+        ReadOk { value: Value },
+        WriteOk,
+        CasOk,
+    }
+}
