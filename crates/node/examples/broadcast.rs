@@ -24,6 +24,8 @@ enum Msg {
     Gossip { values: Vec<i64> },
 }
 
+// The names are the wire's: every reply type ends in `_ok`.
+#[allow(clippy::enum_variant_names)]
 #[derive(Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum Reply {
