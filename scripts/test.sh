@@ -16,6 +16,10 @@ export GLOMERS_BROWSER_TESTS=require
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo build --workspace --bins --examples
+# glomers-node is published on its own: its docs build without warnings and
+# it packages (and builds) without the rest of the workspace.
+RUSTDOCFLAGS="-D warnings" cargo doc -p glomers-node --no-deps --quiet
+cargo package -p glomers-node --allow-dirty --quiet
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -268,6 +268,19 @@ impl<N> Ctx<N> {
         timeout: Duration,
         then: impl FnOnce(&mut N, &mut Ctx<N>, Result<Reply, RpcError>) -> O + 'static,
     ) -> RpcId {
+        let payload = to_payload(&payload).map_err(|e| e.to_string());
+        self.rpc_payload(dest, payload, timeout, then)
+    }
+
+    /// [`Ctx::rpc`] with the payload already built (or the reason it could
+    /// not be: logged, and the RPC then times out like a lost one).
+    pub(crate) fn rpc_payload<O: Outcome>(
+        &mut self,
+        dest: &str,
+        payload: Result<Payload, String>,
+        timeout: Duration,
+        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<Reply, RpcError>) -> O + 'static,
+    ) -> RpcId {
         let msg_id = self.next_msg_id;
         self.next_msg_id += 1;
         // Saturating: a huge timeout (up to `Duration::MAX`) means never.
@@ -280,7 +293,10 @@ impl<N> Ctx<N> {
             },
         );
         self.push_deadline(deadline, Due::Rpc(msg_id));
-        self.emit(dest, Some(msg_id), None, &payload);
+        match payload {
+            Ok(payload) => self.emit_payload(dest, Some(msg_id), None, payload),
+            Err(e) => self.log(format!("not sent to {dest}: {e}")),
+        }
         RpcId(msg_id)
     }
 
@@ -442,13 +458,19 @@ impl<N> Ctx<N> {
         in_reply_to: Option<u64>,
         payload: &impl Serialize,
     ) {
-        let mut payload: Payload = match to_payload(payload) {
-            Ok(p) => p,
-            Err(e) => {
-                self.log(format!("not sent to {dest}: {e}"));
-                return;
-            }
-        };
+        match to_payload(payload) {
+            Ok(payload) => self.emit_payload(dest, msg_id, in_reply_to, payload),
+            Err(e) => self.log(format!("not sent to {dest}: {e}")),
+        }
+    }
+
+    fn emit_payload(
+        &mut self,
+        dest: &str,
+        msg_id: Option<u64>,
+        in_reply_to: Option<u64>,
+        mut payload: Payload,
+    ) {
         // The correlation fields belong to the runtime: a payload carrying its
         // own (say a forwarded body) would otherwise duplicate them or put a
         // `null` on the wire.

@@ -191,17 +191,18 @@ fn slot<T>() -> SharedSlot<T> {
     }))
 }
 
-/// Fills `slot` and wakes its task; returns false if nobody waits any more.
-fn fill<T>(slot: &SharedSlot<T>, value: T) -> bool {
+/// Fills `slot` and wakes its task; gives the value back if nobody waits
+/// for it any more.
+fn fill<T>(slot: &SharedSlot<T>, value: T) -> Result<(), T> {
     let mut slot = slot.borrow_mut();
     if slot.abandoned {
-        return false;
+        return Err(value);
     }
     slot.value = Some(value);
     if let Some(waker) = slot.waker.take() {
         waker.wake();
     }
-    true
+    Ok(())
 }
 
 /// Takes the value if it came, else registers the task to be woken.
@@ -249,23 +250,17 @@ impl<N: 'static> Future for Rpc<N> {
             else {
                 unreachable!("checked just above");
             };
-            let payload = match payload {
-                Ok(payload) => payload,
-                Err(e) => {
-                    let text = format!("request to {dest} not sent: {e}");
-                    return Poll::Ready(Err(RpcError::Malformed(text)));
-                }
-            };
+            if let Err(e) = &payload {
+                let text = format!("request to {dest} not sent: {e}");
+                return Poll::Ready(Err(RpcError::Malformed(text)));
+            }
             let slot = slot();
             let answer = slot.clone();
-            let to = dest.clone();
             let id = this.handle.with(|_, ctx| {
-                ctx.rpc(&to, payload, timeout, move |_, ctx, result| {
-                    let a_reply = !matches!(result, Err(RpcError::Timeout));
-                    if !fill(&answer, result) && a_reply {
-                        ctx.log(format!(
-                            "dropping reply from {dest}: its future was dropped"
-                        ));
+                ctx.rpc_payload(&dest, payload, timeout, move |_, ctx, result| {
+                    if let Err(Ok(reply)) = fill(&answer, result) {
+                        let src = reply.src;
+                        ctx.log(format!("dropping reply from {src}: its future was dropped"));
                     }
                 })
             });
@@ -333,7 +328,7 @@ impl<N: 'static> Future for Sleep<N> {
                     Wake::At(at) => at.saturating_sub(ctx.now()),
                 };
                 ctx.after(delay, move |_, _| {
-                    fill(&answer, ());
+                    let _ = fill(&answer, ());
                 })
             });
             this.armed = Some((id, slot));

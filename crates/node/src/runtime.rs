@@ -2,7 +2,7 @@
 //! and the current time, and yields [`Output`]s and its next deadline. It
 //! answers `init`, routes replies to waiting RPCs, fires timers, decodes
 //! requests, turns handler errors into `error` replies, and after every
-//! event runs the node's async tasks (see [`crate::task`]) until they wait
+//! event runs the node's async tasks (on its own executor) until they wait
 //! again. The stdio driver and the bench's simulation both drive this same
 //! state machine.
 
