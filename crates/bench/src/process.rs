@@ -145,8 +145,8 @@ fn spawn_one(
         .spawn()
         .map_err(|e| {
             format!(
-                "could not start node {name} from {}: {e}",
-                opts.bin.display()
+                "could not start node {name}: {}",
+                why_not_runnable(&opts.bin, &e)
             )
         })?;
     let (stdin, stdout, stderr) =
@@ -236,4 +236,53 @@ fn spawn_one(
         stderr_done,
         exited: None,
     })
+}
+
+/// Whether `bin` can be started as a node, checked before any node is: a
+/// file with its run bit, and either a binary the system runs or a script
+/// with a `#!` line. The error says what to do, in one sentence.
+pub fn check_runnable(bin: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let shown = bin.display();
+    let meta = std::fs::metadata(bin).map_err(|e| format!("--bin {shown}: {e}"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "--bin {shown} is not a file: give the node's executable"
+        ));
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(format!(
+            "--bin {shown} is not executable: run `chmod +x {shown}`"
+        ));
+    }
+    let mut start = [0u8; 4];
+    let read = std::fs::File::open(bin)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut start))
+        .map_err(|e| format!("--bin {shown}: {e}"))?;
+    let start = &start[..read];
+    let native = start.starts_with(b"\x7fELF") || start.starts_with(b"\xcf\xfa\xed\xfe");
+    if !native && !start.starts_with(b"#!") {
+        return Err(format!(
+            "--bin {shown} is neither a program nor a script with a `#!` first line: \
+             add one, such as `#!/usr/bin/env python3`"
+        ));
+    }
+    Ok(())
+}
+
+/// Why spawning `bin` failed, in words a newcomer can act on.
+fn why_not_runnable(bin: &Path, e: &std::io::Error) -> String {
+    let shown = bin.display();
+    if e.kind() == std::io::ErrorKind::NotFound && bin.is_file() {
+        // The file is there: it is the interpreter of its `#!` line that is not.
+        let first = std::fs::read_to_string(bin)
+            .ok()
+            .and_then(|text| text.lines().next().map(str::to_string))
+            .unwrap_or_default();
+        return format!("{shown}: the interpreter its first line names ({first}) was not found");
+    }
+    match check_runnable(bin) {
+        Err(reason) => reason,
+        Ok(()) => format!("{shown}: {e}"),
+    }
 }

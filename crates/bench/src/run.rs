@@ -151,6 +151,7 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
             opts.bin.display()
         ));
     }
+    crate::process::check_runnable(&opts.bin)?;
     // Nodes run in the temp directory, as under Maelstrom, so resolve the
     // binary against ours first.
     let mut resolved = opts.clone();

@@ -64,10 +64,7 @@ impl Model {
             .map(|(_, m)| *m)
             .ok_or_else(|| {
                 let names: Vec<&str> = Self::ALL.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "unknown workload {name}; expected one of {}",
-                    names.join(" ")
-                )
+                unknown_name("workload", name, &names)
             })
     }
 
@@ -177,12 +174,56 @@ pub fn artifacts(model: Model, history: &History, workload: &Value) -> Vec<(Stri
         .collect()
 }
 
+/// "unknown workload uniqe-ids (did you mean unique-ids?); expected one of …":
+/// the nearest known name is suggested when it is a typo away.
+pub fn unknown_name(kind: &str, name: &str, known: &[&str]) -> String {
+    let nearest = known
+        .iter()
+        .map(|k| (edit_distance(name, k), *k))
+        .min()
+        .filter(|(d, _)| *d <= 2.max(name.len() / 4));
+    let hint = nearest.map_or(String::new(), |(_, k)| format!(" (did you mean {k}?)"));
+    format!(
+        "unknown {kind} {name}{hint}; expected one of {}",
+        known.join(" ")
+    )
+}
+
+/// Levenshtein distance, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::history::build::history;
     use crate::history::OpType::{Fail, Invoke, Ok};
     use serde_json::json;
+
+    #[test]
+    fn a_misspelt_name_gets_the_nearest_suggested_and_a_wild_one_none() {
+        let known = ["echo", "unique-ids", "g-counter", "lin-kv"];
+        let typo = unknown_name("workload", "uniqe-ids", &known);
+        assert!(typo.starts_with("unknown workload uniqe-ids (did you mean unique-ids?);"));
+        assert!(unknown_name("workload", "linkv", &known).contains("did you mean lin-kv?"));
+        let wild = unknown_name("workload", "raft", &known);
+        assert_eq!(
+            wild,
+            "unknown workload raft; expected one of echo unique-ids g-counter lin-kv"
+        );
+    }
 
     /// A register written 1, read 1, and a cas that never succeeded.
     fn register(read: i64) -> History {

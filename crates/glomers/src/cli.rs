@@ -215,6 +215,10 @@ pub struct TestArgs {
     /// (shorter, fewer nodes, lower rate, fewer workers) and print it.
     #[arg(long, requires = "sim")]
     pub shrink: bool,
+    /// Also write the verdict as JUnit XML to this file, for CI: a test
+    /// case per checker (per run with --test-count), findings as failures.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["seeds", "shrink"])]
+    pub junit: Option<PathBuf>,
     /// Arguments passed to the node binary.
     #[arg(allow_hyphen_values = false)]
     pub bin_args: Vec<String>,
@@ -238,6 +242,10 @@ pub struct ChallengeArgs {
     /// Run our nodes in-process on virtual time (seconds instead of minutes).
     #[arg(long)]
     pub sim: bool,
+    /// Also write the table as JUnit XML to this file, for CI: a test case
+    /// per challenge, its failing checks and findings as the failure.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -144,6 +144,51 @@ fn a_node_that_ignores_init_fails_setup_naming_it() {
     assert_eq!(out.exit_code(), 255);
     let error = out.error.as_deref().unwrap_or("");
     assert!(error.contains("to respond to an init message"), "{error}");
+    // Nothing was judged: like Maelstrom, no results files (no `valid? true`
+    // over zero operations), but the error, history and journal stay.
+    assert!(!out.dir.join("results.json").exists());
+    assert!(!out.dir.join("results.edn").exists());
+    assert!(out.dir.join("error.txt").is_file());
+    assert!(out.dir.join("net-journal.jsonl").is_file());
+    // The run page and explain still open it.
+    assert!(out.dir.join("index.html").is_file());
+}
+
+/// A script written by a newcomer, in a fresh temporary directory.
+fn script(name: &str, text: &str, executable: bool) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("glomers-newcomer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("script written");
+    let mode = if executable { 0o755 } else { 0o644 };
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    path
+}
+
+#[test]
+fn a_newcomers_broken_binary_gets_one_sentence_saying_what_to_do() {
+    let cases = [
+        (
+            script("no_run_bit.py", "#!/usr/bin/env python3\n", false),
+            "is not executable: run `chmod +x",
+        ),
+        (
+            script("no_shebang.py", "import sys\nprint(sys.argv)\n", true),
+            "add one, such as `#!/usr/bin/env python3`",
+        ),
+        (
+            script("bad_interpreter.py", "#!/nonexistent/python9\n", true),
+            "the interpreter its first line names (#!/nonexistent/python9) was not found",
+        ),
+    ];
+    for (path, advice) in cases {
+        let mut o = options("echo", "echo", 1);
+        o.bin = path.clone();
+        let err = run_test(&o).expect_err("cannot start");
+        assert!(err.contains(advice), "{}: {err}", path.display());
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! a finished run's files in order, the run page last.
 pub mod edn;
 pub mod findings;
+pub mod junit;
 pub mod lamport;
 pub mod page;
 pub mod plots;

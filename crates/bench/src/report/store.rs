@@ -54,7 +54,13 @@ pub struct Finished<'a> {
 /// Writes the data files of a finished run: results, history, options,
 /// console log and error.
 pub fn write_data(dir: &Path, run: &Finished) -> Result<(), String> {
-    write_results(dir, run.results)?;
+    // A run that failed before any client operation (a node never answered
+    // `init`) has nothing to judge: like Maelstrom, write no results rather
+    // than a `:valid? true` over zero operations.
+    let judged = run.failure.is_none() || run.history.ops().iter().any(|op| op.is_workload_op());
+    if judged {
+        write_results(dir, run.results)?;
+    }
     write_jsonl(&dir.join(HISTORY_FILE), run.history.ops())
         .map_err(|e| io(dir, HISTORY_FILE, e))?;
     write_history_txt(&dir.join("history.txt"), run.history.ops())

@@ -34,21 +34,83 @@ pub fn print(opts: &TestOptions, results: &Value, dir: &Path) {
     );
 }
 
-/// One line per checker: scalars and small maps, big lists as counts.
+/// One line per checker: each field as is when short; longer ones cut
+/// down to their shape (a list as its length, a map as its keys' sizes).
+/// The full maps stay in results.json; the findings in words follow.
 fn compact(v: &Value) -> String {
     let Some(map) = v.as_object() else {
-        return v.to_string();
+        return brief(v);
     };
     map.iter()
-        .map(|(k, v)| match v {
-            Value::Array(a) if a.len() > 8 || a.iter().any(|x| x.is_object() || x.is_array()) => {
-                format!("{k} [{} items]", a.len())
-            }
-            Value::Object(o) if o.len() > 8 => format!("{k} {{{} keys}}", o.len()),
-            _ => format!("{k} {v}"),
-        })
+        .map(|(k, v)| format!("{k} {}", brief(v)))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Longest field shown whole.
+const SHORT: usize = 120;
+
+fn brief(v: &Value) -> String {
+    let text = v.to_string();
+    if text.len() <= SHORT {
+        return text;
+    }
+    match v {
+        Value::Array(a) => format!("[{} items]", a.len()),
+        Value::Object(o) => {
+            let sizes: Vec<String> = o.iter().map(|(k, v)| format!("{k}: {}", size(v))).collect();
+            let inner = sizes.join(", ");
+            if inner.len() <= 2 * SHORT {
+                format!("{{{inner}}}")
+            } else {
+                format!("{{{} keys}}", o.len())
+            }
+        }
+        _ => format!("{}…", text.chars().take(SHORT).collect::<String>()),
+    }
+}
+
+/// How big a nested value is, in a word.
+fn size(v: &Value) -> String {
+    match v {
+        Value::Array(a) => a.len().to_string(),
+        Value::Object(o) => format!("{} keys", o.len()),
+        other => {
+            let text = other.to_string();
+            if text.len() <= 40 {
+                text
+            } else {
+                "…".into()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compact;
+    use serde_json::json;
+
+    #[test]
+    fn a_huge_anomaly_map_prints_as_counts_per_anomaly() {
+        let witness = json!({"cycle": (0..200).collect::<Vec<_>>(), "steps": "long"});
+        let workload = json!({
+            "valid?": false,
+            "anomaly-types": ["G1c", "G-single-item"],
+            "anomalies": {"G1c": vec![witness.clone(); 40], "G-single-item": [witness]},
+        });
+        let line = compact(&workload);
+        assert!(line.len() < 200, "{line}");
+        assert!(
+            line.contains("anomalies {G-single-item: 1, G1c: 40}"),
+            "{line}"
+        );
+        assert!(
+            line.contains(r#"anomaly-types ["G1c","G-single-item"]"#),
+            "{line}"
+        );
+        assert!(line.contains("valid? false"), "{line}");
+    }
 }
 
 fn fmt_num(v: &Value) -> String {

@@ -180,10 +180,7 @@ pub fn build(name: &str, opts: &TestOptions) -> Result<Box<dyn Workload>, String
         other if ALL.contains(&other) => Err(format!(
             "workload {other} is a Maelstrom workload glomers does not run yet"
         )),
-        other => Err(format!(
-            "unknown workload {other}; expected one of {}",
-            ALL.join(" ")
-        )),
+        other => Err(glomers_check::model::unknown_name("workload", other, ALL)),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use crate::cli::ChallengeArgs;
 use glomers_bench::opts::{Availability, TestOptions};
+use glomers_bench::report::junit;
 use glomers_bench::run::run_test;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -403,6 +404,46 @@ fn run(
     outcome
 }
 
+/// The JUnit case of one challenge: failed when the row says FAIL, with the
+/// verdict and figures (the ✗ marks a missed target) and the findings.
+fn challenge_case(
+    c: &Challenge,
+    pass: bool,
+    verdict: &str,
+    figures: &str,
+    findings: &str,
+    started: std::time::Instant,
+) -> junit::Case {
+    let verdict = match pass {
+        true => junit::Verdict::Passed,
+        false => junit::Verdict::Failed {
+            message: format!("challenge {}: {verdict}", c.id),
+            text: format!("{figures}\n{findings}"),
+        },
+    };
+    junit::Case {
+        name: format!("{} {}", c.id, c.title),
+        classname: "glomers.challenge".into(),
+        seconds: started.elapsed().as_secs_f64(),
+        verdict,
+    }
+}
+
+/// The failing checkers of a stored run, a line each, in words.
+fn failing_cases(dir: &Path) -> String {
+    let cases = junit::run_cases(dir, 0.0).unwrap_or_default();
+    cases
+        .into_iter()
+        .filter_map(|case| match case.verdict {
+            junit::Verdict::Passed => None,
+            junit::Verdict::Failed { message, .. } | junit::Verdict::Errored { message, .. } => {
+                Some(format!("{}: {message}", case.name))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Runs the selected challenges and prints the table; exit 0 iff all pass.
 pub fn main(args: ChallengeArgs) -> i32 {
     let chosen = match select(&args.ids) {
@@ -414,6 +455,7 @@ pub fn main(args: ChallengeArgs) -> i32 {
     };
     let bin_dir = args.bin_dir.unwrap_or_else(default_bin_dir);
     let mut rows = Vec::new();
+    let mut cases = Vec::new();
     let mut all_pass = true;
     let total = chosen.len();
     for (i, c) in chosen.into_iter().enumerate() {
@@ -433,9 +475,14 @@ pub fn main(args: ChallengeArgs) -> i32 {
             "challenge {} ({}): running {} …",
             c.id, c.title, opts.workload
         );
+        let started = std::time::Instant::now();
+        let mut findings = String::new();
         let (verdict, figures, pass) = match run(&opts, args.sim, c) {
             Err(e) => (format!("error: {e}"), String::new(), false),
             Ok(outcome) => {
+                if args.junit.is_some() {
+                    findings = failing_cases(&outcome.dir);
+                }
                 let mut pass = outcome.exit_code() == 0;
                 let mut figures: Vec<String> = c
                     .figures
@@ -472,7 +519,20 @@ pub fn main(args: ChallengeArgs) -> i32 {
             }
         };
         all_pass &= pass;
+        cases.push(challenge_case(
+            c, pass, &verdict, &figures, &findings, started,
+        ));
         rows.push((c.id, if pass { "PASS" } else { "FAIL" }, verdict, figures));
+    }
+    if let Some(path) = &args.junit {
+        let suite = junit::Suite {
+            name: "glomers challenge".into(),
+            cases,
+        };
+        if let Err(e) = junit::write(path, &[suite]) {
+            eprintln!("{e}");
+            return glomers_bench::run::EXIT_CRASH;
+        }
     }
     println!();
     println!("{:<5} {:<5} {:<16} figures", "id", "", "verdict");

@@ -5,11 +5,15 @@
 use crate::cli::{TestArgs, EXIT_BAD_ARGS};
 use crate::registry;
 use glomers_bench::opts::TestOptions;
+use glomers_bench::report::junit;
 use glomers_bench::run::{self, Outcome};
 use glomers_bench::sim;
+use std::path::Path;
+use std::time::Instant;
 
 pub fn main(args: TestArgs) -> i32 {
     let (seeds, stop_early, shrink) = (args.seeds, args.stop_early, args.shrink);
+    let junit = args.junit.clone();
     match args.into_options() {
         Err(e) => {
             eprintln!("{e}");
@@ -18,7 +22,7 @@ pub fn main(args: TestArgs) -> i32 {
         Ok(opts) => match seeds {
             Some(count) => sweep(&opts, count, stop_early),
             None if shrink => shrink_failure(&opts),
-            None => run_tests(&opts),
+            None => run_tests(&opts, junit.as_deref()),
         },
     }
 }
@@ -31,31 +35,49 @@ fn simulated_node(opts: &TestOptions) -> Result<registry::Constructor, i32> {
     })
 }
 
-/// One run (or `--test-count` runs, stopping at the first failure).
-fn run_tests(opts: &TestOptions) -> i32 {
+/// One run (or `--test-count` runs, stopping at the first failure); with
+/// `junit`, a suite per run written there.
+fn run_tests(opts: &TestOptions, junit: Option<&Path>) -> i32 {
     let constructor = match opts.sim.then(|| simulated_node(opts)).transpose() {
         Ok(c) => c,
         Err(code) => return code,
     };
     let mut code = 0;
+    let mut suites = Vec::new();
     for i in 0..opts.test_count.max(1) {
         let mut this = opts.clone();
         this.seed = opts.seed.wrapping_add(i);
+        let started = Instant::now();
         let outcome: Result<Outcome, String> = match constructor {
             Some(make) => sim::run_sim(&this, &|_, seed| make(seed)),
             None => run::run_test(&this),
         };
-        match outcome {
-            Ok(outcome) => {
-                code = outcome.exit_code();
-                if code != 0 {
-                    break;
-                }
-            }
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
             Err(e) => {
                 eprintln!("{e}");
                 return run::EXIT_CRASH;
             }
+        };
+        if junit.is_some() {
+            let seconds = started.elapsed().as_secs_f64();
+            match junit::run_cases(&outcome.dir, seconds) {
+                Ok(cases) => suites.push(junit::Suite {
+                    name: format!("glomers test -w {} --seed {}", this.workload, this.seed),
+                    cases,
+                }),
+                Err(e) => eprintln!("--junit: {e}"),
+            }
+        }
+        code = outcome.exit_code();
+        if code != 0 {
+            break;
+        }
+    }
+    if let Some(path) = junit {
+        if let Err(e) = junit::write(path, &suites) {
+            eprintln!("{e}");
+            return run::EXIT_CRASH;
         }
     }
     code

@@ -55,11 +55,17 @@ impl Run {
                 .map_err(|e| format!("{}: {e} (is this a run directory?)", path.display()))?;
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
         };
+        let error = fs::read_to_string(dir.join(ERROR_FILE)).ok();
+        // A run that failed before its workload started has no results.
+        let results = match json("results.json") {
+            Err(_) if error.is_some() => Value::Object(Default::default()),
+            results => results?,
+        };
         Ok(Self {
             dir: dir.to_path_buf(),
-            results: json("results.json")?,
+            results,
             test: json("test.json")?,
-            error: fs::read_to_string(dir.join(ERROR_FILE)).ok(),
+            error,
         })
     }
 
