@@ -189,6 +189,28 @@ fn a_newcomers_broken_binary_gets_one_sentence_saying_what_to_do() {
         assert!(err.contains(advice), "{}: {err}", path.display());
         assert_eq!(err.lines().count(), 1, "{err}");
     }
+    // A node that dies at start with a stack trace: the trace is shown, and
+    // how to reproduce it by hand.
+    let crashing = script(
+        "crash.sh",
+        "#!/bin/sh\necho 'Traceback: boom at start' >&2\nexit 1\n",
+        true,
+    );
+    let mut o = options("echo", "echo", 1);
+    o.bin = crashing.clone();
+    let out = run(&o);
+    assert_eq!(out.exit_code(), 255);
+    let error = out.error.unwrap_or_default();
+    let first = error.lines().next().unwrap_or("");
+    assert!(
+        first.contains("crashed with exit status 1 before answering init"),
+        "{error}"
+    );
+    assert!(
+        first.contains(&format!("| {}`", crashing.display())),
+        "{error}"
+    );
+    assert!(error.contains("Traceback: boom at start"), "{error}");
 }
 
 #[test]

@@ -55,7 +55,11 @@ fn a_valid_run_is_one_passing_case_per_checker() {
     );
     assert_eq!(code, 0);
     let suite = &suites.suites[0];
-    let names: Vec<&str> = suite.cases.iter().map(|c| c.original_name.as_str()).collect();
+    let names: Vec<&str> = suite
+        .cases
+        .iter()
+        .map(|c| c.original_name.as_str())
+        .collect();
     for checker in ["workload", "stats", "availability", "exceptions", "perf"] {
         assert!(names.contains(&checker), "{names:?}");
     }

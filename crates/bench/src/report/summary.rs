@@ -86,6 +86,11 @@ fn size(v: &Value) -> String {
     }
 }
 
+fn fmt_num(v: &Value) -> String {
+    v.as_f64()
+        .map_or_else(|| "n/a".into(), |x| format!("{x:.3}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::compact;
@@ -111,9 +116,4 @@ mod tests {
         );
         assert!(line.contains("valid? false"), "{line}");
     }
-}
-
-fn fmt_num(v: &Value) -> String {
-    v.as_f64()
-        .map_or_else(|| "n/a".into(), |x| format!("{x:.3}"))
 }

@@ -338,8 +338,15 @@ impl Runner {
         let name = self.nodes[node].name.clone();
         self.log.push(format!("node {name} exited: {status}"));
         if self.phase == Phase::Init && !self.nodes[node].initialized {
+            let ids: Vec<String> = self.nodes.iter().map(|n| format!("{:?}", n.name)).collect();
+            let init = format!(
+                r#"{{"src":"c0","dest":"{name}","body":{{"type":"init","msg_id":1,"node_id":"{name}","node_ids":[{}]}}}}"#,
+                ids.join(",")
+            );
             self.abort = Some(format!(
-                "Node {name} crashed with {status} before answering init"
+                "Node {name} crashed with {status} before answering init: its stderr is below; \
+                 to see it fail by hand, run `echo '{init}' | {}`",
+                self.opts.bin.display()
             ));
         }
         self.nodes[node].exited = Some(status);
