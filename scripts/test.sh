@@ -20,6 +20,8 @@ cargo build --workspace --bins --examples
 # it packages (and builds) without the rest of the workspace.
 RUSTDOCFLAGS="-D warnings" cargo doc -p glomers-node --no-deps --quiet
 cargo package -p glomers-node --allow-dirty --quiet
+# Installing without Rust (the wheel) and with cargo install, each tried out.
+bash scripts/install-test.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
