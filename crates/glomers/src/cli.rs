@@ -48,6 +48,19 @@ pub enum Command {
     /// history.edn, an EDN vector of ops, our history.jsonl, or a run
     /// directory of either.
     Check(CheckArgs),
+    /// Join the summaries of a sweep's shards (`--seeds N --shard I/N`)
+    /// into the report of the whole sweep.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' summary files.
+    #[arg(required = true)]
+    pub summaries: Vec<PathBuf>,
+    /// Also write the merged summary here.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -211,6 +224,14 @@ pub struct TestArgs {
     /// With --seeds: stop at the first failing seed.
     #[arg(long, requires = "seeds")]
     pub stop_early: bool,
+    /// With --seeds: run only shard I of N (the seeds at positions I, I+N,
+    /// I+2N, … of the sweep), e.g. a CI matrix entry or an indexed job.
+    #[arg(long, value_name = "I/N", requires = "seeds")]
+    pub shard: Option<String>,
+    /// With --seeds: where to write the sweep's summary (JSON, for
+    /// `glomers merge`); default STORE/sweep-<workload>-seed<S>-n<N>-shard<I>of<N>.json.
+    #[arg(long, value_name = "FILE", requires = "seeds")]
+    pub summary: Option<PathBuf>,
     /// With --sim: if the run fails, search for a smaller failing case
     /// (shorter, fewer nodes, lower rate, fewer workers) and print it.
     #[arg(long, requires = "sim")]

@@ -29,5 +29,6 @@ pub fn main() -> i32 {
         Command::Explain(args) => commands::explain::main(args),
         Command::Serve(args) => commands::serve::main(args),
         Command::Check(args) => commands::check::main(args),
+        Command::Merge(args) => commands::merge::main(args),
     }
 }

@@ -8,7 +8,7 @@ mod common;
 use common::{options, run, sim_options, simulate};
 use glomers::registry;
 use glomers_bench::run::Outcome;
-use glomers_bench::sim::sweep::sweep;
+use glomers_bench::sim::sweep::{merge, report, sweep, Shard};
 use glomers_check::Validity;
 
 fn read(o: &Outcome, file: &str) -> String {
@@ -78,12 +78,51 @@ fn a_seed_sweep_finds_the_no_retry_broadcast_losing_values() {
     o.rate = 10.0;
     o.nemesis_partition = true;
     let make = registry::for_bin(&o.bin).expect("registered");
-    let failures = sweep(&o, &|_, seed| make(seed), 20, true, 2);
-    let first = failures.first().expect("found within 20 seeds");
+    let summary = sweep(&o, &|_, seed| make(seed), 20, true, 2, Shard::ALL);
+    let first = summary.failures.first().expect("found within 20 seeds");
     assert!(first.reason.contains("lost-count"), "{}", first.reason);
+    assert!(
+        first.replay.contains(&format!("--seed {}", first.seed)),
+        "{}",
+        first.replay
+    );
     // The same node on a healthy network passes: the checker is not failing everything.
     o.nemesis_partition = false;
-    assert!(sweep(&o, &|_, seed| make(seed), 3, false, 2).is_empty());
+    let healthy = sweep(&o, &|_, seed| make(seed), 3, false, 2, Shard::ALL);
+    assert!(healthy.failures.is_empty());
+}
+
+#[test]
+fn merging_the_shards_of_a_sweep_gives_the_unsharded_sweep() {
+    // Short and slow enough that only some seeds lose a value.
+    let mut o = sim_options("broadcast", "faulty-broadcast-no-retry", 5);
+    o.time_limit_s = 2;
+    o.rate = 5.0;
+    o.nemesis_partition = true;
+    o.nemesis_interval_s = 1.0;
+    let make = registry::for_bin(&o.bin).expect("registered");
+    let whole = sweep(&o, &|_, seed| make(seed), 10, false, 2, Shard::ALL);
+    let shards: Vec<_> = (0..3)
+        .map(|i| {
+            let shard = Shard::parse(&format!("{i}/3")).expect("a shard");
+            sweep(&o, &|_, seed| make(seed), 10, false, 1, shard)
+        })
+        .collect();
+    assert_eq!(shards.iter().map(|s| s.ran).collect::<Vec<_>>(), [4, 3, 3]);
+    let merged = merge(&shards).expect("the shards merge");
+    assert_eq!(merged, whole);
+    assert_eq!(report(&merged), report(&whole));
+    let failing = whole.failures.len();
+    assert!(
+        failing > 0 && failing < 10,
+        "a mixed sweep: {failing} of 10 failed"
+    );
+    // A shard run again alone gives the same summary; a missing one is named.
+    let again = sweep(&o, &|_, seed| make(seed), 10, false, 2, shards[1].shard);
+    assert_eq!(again, shards[1]);
+    let err = merge(&shards[..2]).expect_err("shard 2 is missing");
+    assert!(err.contains("missing shard(s) 2/3"), "{err}");
+    assert!(Shard::parse("3/3").is_err() && Shard::parse("x").is_err());
 }
 
 #[test]
@@ -158,4 +197,66 @@ fn a_forever_chattering_pair_ends_the_simulation_with_an_error() {
         error.contains("n0 → n1 \"ping\"") && error.contains("n1 → n0 \"ping\""),
         "{error}"
     );
+}
+
+#[test]
+fn sharded_sweeps_on_the_command_line_merge_into_one_report() {
+    let dir = std::env::temp_dir().join(format!("glomers-shards-{}", std::process::id()));
+    let glomers = common::bin("glomers");
+    let sweep_args = [
+        "test",
+        "--sim",
+        "--seeds",
+        "6",
+        "--seed",
+        "1",
+        "-w",
+        "broadcast",
+        "--bin",
+        "faulty-broadcast-no-retry",
+        "--node-count",
+        "5",
+        "--time-limit",
+        "2",
+        "--rate",
+        "5",
+        "--nemesis",
+        "partition",
+        "--nemesis-interval",
+        "1",
+    ];
+    let mut summaries = Vec::new();
+    for shard in ["0/2", "1/2"] {
+        let summary = dir.join(format!("shard-{}.json", &shard[..1]));
+        let status = std::process::Command::new(&glomers)
+            .args(sweep_args)
+            .args(["--shard", shard, "--summary"])
+            .arg(&summary)
+            .arg("--store")
+            .arg(&dir)
+            .output()
+            .expect("glomers runs")
+            .status;
+        assert!(status.code().is_some_and(|c| c == 0 || c == 1), "{status}");
+        summaries.push(summary);
+    }
+    let merged = std::process::Command::new(&glomers)
+        .arg("merge")
+        .args(&summaries)
+        .output()
+        .expect("glomers merge runs");
+    let text = String::from_utf8_lossy(&merged.stdout);
+    assert!(
+        text.contains("of 6 seed(s) failed (seeds 1..7; 6 run)"),
+        "{text}"
+    );
+    let failing = text.matches("  replay: ").count();
+    assert_eq!(merged.status.code(), Some(i32::from(failing > 0)), "{text}");
+    let alone = std::process::Command::new(&glomers)
+        .arg("merge")
+        .arg(&summaries[0])
+        .output()
+        .expect("glomers merge runs");
+    assert_eq!(alone.status.code(), Some(254));
+    assert!(String::from_utf8_lossy(&alone.stderr).contains("missing shard(s) 1/2"));
 }

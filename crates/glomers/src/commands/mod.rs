@@ -4,5 +4,6 @@ pub mod bench;
 pub mod challenge;
 pub mod check;
 pub mod explain;
+pub mod merge;
 pub mod serve;
 pub mod test;

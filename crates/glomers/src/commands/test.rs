@@ -14,13 +14,26 @@ use std::time::Instant;
 pub fn main(args: TestArgs) -> i32 {
     let (seeds, stop_early, shrink) = (args.seeds, args.stop_early, args.shrink);
     let junit = args.junit.clone();
+    let shard = match args
+        .shard
+        .as_deref()
+        .map(sim::sweep::Shard::parse)
+        .transpose()
+    {
+        Ok(shard) => shard.unwrap_or(sim::sweep::Shard::ALL),
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_BAD_ARGS;
+        }
+    };
+    let summary = args.summary.clone();
     match args.into_options() {
         Err(e) => {
             eprintln!("{e}");
             EXIT_BAD_ARGS
         }
         Ok(opts) => match seeds {
-            Some(count) => sweep(&opts, count, stop_early),
+            Some(count) => sweep(&opts, count, stop_early, shrink, shard, summary.as_deref()),
             None if shrink => shrink_failure(&opts),
             None => run_tests(&opts, junit.as_deref()),
         },
@@ -98,22 +111,44 @@ fn shrink_failure(opts: &TestOptions) -> i32 {
     }
 }
 
-/// `--sim --seeds N`: a seed sweep.
-fn sweep(opts: &TestOptions, count: u64, stop_early: bool) -> i32 {
+/// `--sim --seeds N`: a seed sweep (this shard of it), its summary written
+/// for `glomers merge`.
+fn sweep(
+    opts: &TestOptions,
+    count: u64,
+    stop_early: bool,
+    shrink: bool,
+    shard: sim::sweep::Shard,
+    summary_path: Option<&Path>,
+) -> i32 {
     let make = match simulated_node(opts) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let failures = sim::sweep::sweep(opts, &|_, seed| make(seed), count, stop_early, 2);
-    if stop_early && !failures.is_empty() {
-        println!("stopped at the first failure: seed {}", failures[0].seed);
-    } else {
-        println!(
-            "{} of {count} seeds failed (seeds {}..{})",
-            failures.len(),
-            opts.seed,
-            opts.seed + count
-        );
+    let factory = |_: usize, seed: u64| make(seed);
+    let mut summary = sim::sweep::sweep(opts, &factory, count, stop_early, 2, shard);
+    if shrink {
+        sim::sweep::shrink_failures(&mut summary, opts, &factory);
     }
-    i32::from(!failures.is_empty())
+    print!("{}", sim::sweep::report(&summary));
+    let path = summary_path.map_or_else(
+        || {
+            opts.store.join(format!(
+                "sweep-{}-seed{}-n{count}-shard{}of{}.json",
+                opts.workload, opts.seed, shard.index, shard.of
+            ))
+        },
+        Path::to_path_buf,
+    );
+    let written = std::fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).and_then(|()| {
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(&summary).unwrap_or_default(),
+        )
+    });
+    match written {
+        Ok(()) => println!("summary: {} (glomers merge joins shards)", path.display()),
+        Err(e) => eprintln!("could not write the summary {}: {e}", path.display()),
+    }
+    i32::from(!summary.failures.is_empty())
 }
