@@ -15,9 +15,11 @@
 //!   Lamport diagrams, plots and the run page with its findings;
 //! - [`process`], [`run`], [`progress`]: real node processes, the real-time
 //!   driver and its live status line;
-//! - [`sim`]: in-process nodes on virtual time, seed sweeps and shrinking.
+//! - [`sim`]: in-process nodes on virtual time, seed sweeps and shrinking;
+//! - [`doc`]: the protocol reference, generated from the workloads and services.
 
 pub mod client;
+pub mod doc;
 pub mod net;
 pub mod opts;
 pub mod process;

@@ -51,6 +51,18 @@ pub enum Command {
     /// Join the summaries of a sweep's shards (`--seeds N --shard I/N`)
     /// into the report of the whole sweep.
     Merge(MergeArgs),
+    /// Print the protocol of every workload and service (as `maelstrom
+    /// doc`), generated from the definitions the bench enforces.
+    Doc(DocArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DocArgs {
+    /// Only these workloads or services (default: everything).
+    pub names: Vec<String>,
+    /// Write the Markdown to this file instead of printing it.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -30,5 +30,6 @@ pub fn main() -> i32 {
         Command::Serve(args) => commands::serve::main(args),
         Command::Check(args) => commands::check::main(args),
         Command::Merge(args) => commands::merge::main(args),
+        Command::Doc(args) => commands::doc::main(args),
     }
 }

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod challenge;
 pub mod check;
+pub mod doc;
 pub mod explain;
 pub mod merge;
 pub mod serve;
