@@ -122,14 +122,17 @@ fn workload(name: &str) -> Option<String> {
 /// The requests of each kind of operation the workload generates (main
 /// phase then final phase, in the order they first appear): the first, and
 /// any its client chains after a successful reply (kafka's poll commits).
-fn examples(w: &mut dyn Workload) -> Vec<(&'static str, Vec<(Map<String, Value>, RpcSpec)>)> {
+/// A request the client sends, and the rules of its reply.
+type Exchange = (Map<String, Value>, RpcSpec);
+
+fn examples(w: &mut dyn Workload) -> Vec<(&'static str, Vec<Exchange>)> {
     let mut rng = Rng::new(1);
     let mut ops = Vec::new();
     for i in 0..2_000u64 {
         ops.push(w.next_op(&mut rng, (i % 6) as usize, i, i * 1_000_000));
     }
     ops.extend(w.final_ops(0));
-    let mut seen: Vec<(&'static str, Vec<(Map<String, Value>, RpcSpec)>)> = Vec::new();
+    let mut seen: Vec<(&'static str, Vec<Exchange>)> = Vec::new();
     for (process, op) in ops.iter().enumerate() {
         if seen.iter().any(|(f, _)| *f == op.f) {
             continue;
