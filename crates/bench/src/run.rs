@@ -147,7 +147,7 @@ impl<'a> Session<'a> {
 pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
     if !opts.bin.is_file() {
         return Err(format!(
-            "--bin {}: no such file (build it first, e.g. cargo build --release)",
+            "--bin {}: no such file: give the path of your node's executable (a Rust node: build it first, e.g. cargo build --release)",
             opts.bin.display()
         ));
     }
