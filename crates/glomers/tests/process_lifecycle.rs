@@ -191,5 +191,8 @@ fn invalid_utf8_on_stdout_is_reported_like_any_garbage_line() {
     assert_eq!(out.exit_code(), 255, "init never answered");
     let log = console(&out);
     assert!(log.contains("not well-formed JSON"), "{log}");
-    assert!(!out.dir.join("results.json").exists(), "init never answered: no results");
+    assert!(
+        !out.dir.join("results.json").exists(),
+        "init never answered: no results"
+    );
 }
