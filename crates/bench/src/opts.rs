@@ -7,6 +7,39 @@ use std::path::PathBuf;
 
 pub use glomers_check::Availability;
 
+/// The faults `--nemesis` may name besides `partition`, as Jepsen's
+/// combined nemesis injects them (see `runner::nemesis`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Faults {
+    /// SIGSTOP / SIGCONT a node (in simulation: it receives nothing and its
+    /// timers do not fire while paused).
+    pub pause: bool,
+    /// Kill a node and start it again: same id, a fresh `init`, memory gone.
+    pub kill: bool,
+    /// Per-node clock offsets and rate drift (simulation only).
+    pub clock: bool,
+}
+
+impl Faults {
+    /// Every fault name `--nemesis` knows, partition included, in order.
+    pub const NAMES: [&'static str; 4] = ["partition", "pause", "kill", "clock"];
+
+    pub fn any(&self) -> bool {
+        self.pause || self.kill || self.clock
+    }
+}
+
+/// The `--nemesis` names of what `opts` injects, in [`Faults::NAMES`] order.
+pub fn nemesis_names(opts: &TestOptions) -> Vec<&'static str> {
+    let f = opts.nemesis_faults;
+    let on = [opts.nemesis_partition, f.pause, f.kill, f.clock];
+    Faults::NAMES
+        .into_iter()
+        .zip(on)
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect()
+}
+
 #[derive(Debug, Clone)]
 pub struct TestOptions {
     pub workload: String,
@@ -22,6 +55,8 @@ pub struct TestOptions {
     /// Wake-up delays of Maelstrom's delivery threads (`--jitter`).
     pub jitter: Jitter,
     pub nemesis_partition: bool,
+    /// Faults beyond partitions (`--nemesis pause,kill,clock`).
+    pub nemesis_faults: Faults,
     pub nemesis_interval_s: f64,
     pub topology: String,
     pub availability: Option<Availability>,
@@ -73,6 +108,7 @@ impl TestOptions {
             },
             jitter: Jitter::default(),
             nemesis_partition: false,
+            nemesis_faults: Faults::default(),
             nemesis_interval_s: 10.0,
             topology: "grid".into(),
             availability: None,

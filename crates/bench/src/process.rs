@@ -10,7 +10,6 @@
 //! routes is slowed down by its own pipe instead of growing our memory.
 
 use std::collections::VecDeque;
-use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -35,13 +34,20 @@ const STDERR_GRACE: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 pub enum ProcEvent {
     /// A complete (`\n`-terminated) stdout line.
-    Line { node: usize, line: String },
+    Line {
+        node: usize,
+        start: u64,
+        line: String,
+    },
     /// Stdout closed (the process may still run: only an exit is a crash).
-    Closed { node: usize },
+    Closed { node: usize, start: u64 },
 }
 
 pub struct NodeProcess {
     pub name: String,
+    /// Which start of the node this is (0, then one more per restart by
+    /// the kill nemesis): events of an earlier process are ignored.
+    pub start: u64,
     child: Child,
     stdin: Option<Sender<String>>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
@@ -77,6 +83,14 @@ impl NodeProcess {
         self.exited.clone()
     }
 
+    /// Sends `signal` to the node's process group (the pause nemesis's
+    /// SIGSTOP and SIGCONT); false if it could not be delivered.
+    pub fn signal(&self, signal: libc::c_int) -> bool {
+        let group = self.child.id() as libc::pid_t;
+        // SAFETY: a plain syscall on the process group we created.
+        unsafe { libc::kill(-group, signal) == 0 }
+    }
+
     /// Kills the node and everything in its process group, then waits
     /// (briefly) for its stderr to reach the log. Returns true when
     /// processes it started were still running and had to be killed.
@@ -105,15 +119,11 @@ fn describe(status: std::process::ExitStatus) -> String {
 }
 
 /// Starts every node. Errors name the node and the reason.
-pub fn spawn_all(
-    opts: &TestOptions,
-    log_dir: &Path,
-) -> Result<(Vec<NodeProcess>, Receiver<ProcEvent>), String> {
+pub fn spawn_all(opts: &TestOptions, log_dir: &Path) -> Result<(Vec<NodeProcess>, Events), String> {
     let (tx, rx) = mpsc::sync_channel(EVENT_BACKLOG);
     let mut procs = Vec::new();
-    let workdir = std::env::temp_dir();
-    for (i, name) in opts.nodes.iter().enumerate() {
-        match spawn_one(opts, i, name, log_dir, &workdir, tx.clone()) {
+    for i in 0..opts.nodes.len() {
+        match spawn_one(opts, i, 0, log_dir, tx.clone()) {
             Ok(p) => procs.push(p),
             Err(e) => {
                 for p in &mut procs {
@@ -123,22 +133,41 @@ pub fn spawn_all(
             }
         }
     }
-    Ok((procs, rx))
+    Ok((procs, Events { rx, tx }))
+}
+
+/// The node processes' events, and the sender a restarted node reports on.
+pub struct Events {
+    pub rx: Receiver<ProcEvent>,
+    tx: SyncSender<ProcEvent>,
+}
+
+/// Starts node `index` again (the kill nemesis): a new process, its
+/// stderr appended to the same log.
+pub fn restart(
+    opts: &TestOptions,
+    index: usize,
+    start: u64,
+    log_dir: &Path,
+    events: &Events,
+) -> Result<NodeProcess, String> {
+    spawn_one(opts, index, start, log_dir, events.tx.clone())
 }
 
 fn spawn_one(
     opts: &TestOptions,
     index: usize,
-    name: &str,
+    start: u64,
     log_dir: &Path,
-    workdir: &Path,
     events: SyncSender<ProcEvent>,
 ) -> Result<NodeProcess, String> {
+    let name = opts.nodes[index].as_str();
+    let workdir = std::env::temp_dir();
     let mut child = Command::new(&opts.bin)
         .process_group(0)
         .args(&opts.bin_args)
         .envs(opts.node_env.iter().map(|(k, v)| (k, v)))
-        .current_dir(workdir)
+        .current_dir(&workdir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -189,18 +218,27 @@ fn spawn_one(
                     // Moved, not copied, when it is UTF-8 (a line can be megabytes).
                     let line = String::from_utf8(std::mem::take(&mut buf))
                         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-                    if events.send(ProcEvent::Line { node: index, line }).is_err() {
+                    let event = ProcEvent::Line {
+                        node: index,
+                        start,
+                        line,
+                    };
+                    if events.send(event).is_err() {
                         return;
                     }
                 }
             }
         }
-        let _ = events.send(ProcEvent::Closed { node: index });
+        let _ = events.send(ProcEvent::Closed { node: index, start });
     });
 
     let tail = Arc::new(Mutex::new(VecDeque::new()));
     let log_path = log_dir.join(format!("{name}.log"));
-    let mut log = File::create(&log_path)
+    // Appended to: a node the kill nemesis restarts keeps one log.
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
         .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
     let echo = opts.log_stderr.then(|| name.to_string());
     let (done_tx, stderr_done) = mpsc::channel();
@@ -230,6 +268,7 @@ fn spawn_one(
 
     Ok(NodeProcess {
         name: name.to_string(),
+        start,
         child,
         stdin: Some(stdin_tx),
         stderr_tail: tail,

@@ -5,10 +5,10 @@
 //! shared with the simulation driver (`crate::sim`).
 
 use crate::opts::TestOptions;
-use crate::process::{spawn_all, ProcEvent};
+use crate::process::{self, spawn_all, NodeProcess, ProcEvent};
 use crate::progress::Progress;
 use crate::report::{store, summary, write};
-use crate::runner::Runner;
+use crate::runner::{NodeControl, Runner};
 use crate::workloads;
 use glomers_check::Validity;
 use serde_json::Value;
@@ -167,7 +167,8 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
     }
     let started = Instant::now();
     let mut session = Session::prepare(opts, "processes")?;
-    let (mut procs, events) = spawn_all(opts, &session.dir.join("node-logs"))?;
+    let log_dir = session.dir.join("node-logs");
+    let (mut procs, events) = spawn_all(opts, &log_dir)?;
     let now = || started.elapsed().as_nanos() as u64;
     let budget = session
         .runner
@@ -179,6 +180,14 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
     let mut stdout_closed = vec![false; procs.len()];
     let mut next_exit_poll = 0;
     loop {
+        for control in runner.take_node_controls() {
+            if let NodeControl::Start(i) = control {
+                stdout_closed[i] = false; // a new process, a new stdout
+            }
+            if let Err(e) = apply_control(opts, control, &mut procs, &log_dir, &events) {
+                runner.abort_with(e);
+            }
+        }
         for (node, msg) in runner.take_node_deliveries() {
             procs[node].send(msg.to_line());
         }
@@ -202,15 +211,21 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
             .map(|at| Duration::from_nanos(at.saturating_sub(now())))
             .unwrap_or(EXIT_POLL)
             .min(EXIT_POLL);
-        match next_event(&events, wait) {
+        match next_event(&events.rx, wait) {
             Ok(first) => {
                 // A bounded batch, so timers, phases and node stdins get
                 // their turn even while a node prints without pause.
-                let batch = std::iter::once(first).chain(events.try_iter().take(EVENT_BATCH - 1));
+                let batch =
+                    std::iter::once(first).chain(events.rx.try_iter().take(EVENT_BATCH - 1));
                 for event in batch {
                     match event {
-                        ProcEvent::Line { node, line } => runner.on_node_line(node, &line, now()),
-                        ProcEvent::Closed { node } => stdout_closed[node] = true,
+                        // Events of a process the kill nemesis replaced are stale.
+                        ProcEvent::Line { node, start, .. } | ProcEvent::Closed { node, start }
+                            if start != procs[node].start => {}
+                        ProcEvent::Line { node, line, .. } => {
+                            runner.on_node_line(node, &line, now())
+                        }
+                        ProcEvent::Closed { node, .. } => stdout_closed[node] = true,
                     }
                 }
             }
@@ -237,7 +252,9 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
     let mut notes = Vec::new();
     for (i, p) in procs.iter_mut().enumerate() {
         let exited = session.runner.nodes()[i].exited.clone();
-        if let Some(status) = exited.or_else(|| p.exit_status()) {
+        // Still down at the end: the kill nemesis's doing, not a crash.
+        let killed = session.runner.nodes()[i].down;
+        if let Some(status) = exited.or_else(|| p.exit_status()).filter(|_| !killed) {
             crashes.push(crash_report(
                 &p.name,
                 &status,
@@ -290,6 +307,40 @@ pub fn run_test(opts: &TestOptions) -> Result<Outcome, String> {
         })
         .or_else(|| (!crashes.is_empty()).then(|| crashes.join("\n")));
     session.finish(failure)
+}
+
+/// Does to the node processes what the nemesis asks: SIGSTOP / SIGCONT for
+/// pause and resume, kill and start again for kill (the clock fault needs
+/// `--sim`, which the options enforce).
+fn apply_control(
+    opts: &TestOptions,
+    control: NodeControl,
+    procs: &mut [NodeProcess],
+    log_dir: &Path,
+    events: &process::Events,
+) -> Result<(), String> {
+    let fail =
+        |what: &str, i: usize| format!("the nemesis could not {what} node {}", procs_name(opts, i));
+    match control {
+        NodeControl::Pause(i) if !procs[i].signal(libc::SIGSTOP) => Err(fail("pause", i)),
+        NodeControl::Resume(i) if !procs[i].signal(libc::SIGCONT) => Err(fail("resume", i)),
+        NodeControl::Kill(i) => {
+            procs[i].kill();
+            Ok(())
+        }
+        NodeControl::Start(i) => {
+            let start = procs[i].start + 1;
+            let p = process::restart(opts, i, start, log_dir, events)
+                .map_err(|e| format!("{}: {e}", fail("start again", i)))?;
+            procs[i] = p;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn procs_name(opts: &TestOptions, i: usize) -> &str {
+    opts.nodes.get(i).map_or("?", String::as_str)
 }
 
 /// Below this, the loop polls for node output instead of sleeping: a

@@ -5,7 +5,7 @@
 use clap::{Args, Parser, Subcommand};
 use glomers_bench::net::delivery::Jitter;
 use glomers_bench::net::latency::{Latency, LatencyDist};
-use glomers_bench::opts::{Availability, TestOptions};
+use glomers_bench::opts::{Availability, Faults, TestOptions};
 use std::path::PathBuf;
 
 /// Exit status for invalid arguments, as Maelstrom uses.
@@ -183,7 +183,8 @@ pub struct TestArgs {
     /// Maelstrom (`maelstrom`), or none for an idealised network (ours).
     #[arg(long, value_enum, default_value = "maelstrom")]
     pub jitter: Jitter,
-    /// Faults to inject; only `partition` exists.
+    /// Faults to inject, comma-separated: partition, pause, kill, clock
+    /// (clock needs --sim).
     #[arg(long)]
     pub nemesis: Option<String>,
     /// Mean seconds between nemesis operations.
@@ -343,19 +344,7 @@ impl TestArgs {
             return Err(format!("--latency must be at most {MAX_LATENCY_MS} ms"));
         }
         let concurrency = parse_concurrency(&self.concurrency, nodes.len())?;
-        let nemesis_partition = match &self.nemesis {
-            None => false,
-            Some(list) => {
-                for fault in list.split(',').map(str::trim) {
-                    if fault != "partition" {
-                        return Err(format!(
-                            "--nemesis: unknown fault {fault:?} (only `partition` exists)"
-                        ));
-                    }
-                }
-                true
-            }
-        };
+        let (nemesis_partition, nemesis_faults) = parse_nemesis(self.nemesis.as_deref(), self.sim)?;
         if !(self.nemesis_interval > 0.0 && self.nemesis_interval <= MAX_SECONDS as f64) {
             return Err(format!(
                 "--nemesis-interval must be a positive number of seconds, at most {MAX_SECONDS}"
@@ -383,6 +372,7 @@ impl TestArgs {
         };
         opts.jitter = self.jitter;
         opts.nemesis_partition = nemesis_partition;
+        opts.nemesis_faults = nemesis_faults;
         opts.nemesis_interval_s = self.nemesis_interval;
         opts.topology = self.topology;
         opts.availability = availability;
@@ -422,6 +412,40 @@ pub fn parse_availability(x: &str) -> Result<Availability, String> {
             )),
         },
     }
+}
+
+/// `--nemesis partition,pause,kill,clock` (Maelstrom's flag takes a set
+/// too): whether to partition, and the other faults.
+fn parse_nemesis(list: Option<&str>, sim: bool) -> Result<(bool, Faults), String> {
+    let mut partition = false;
+    let mut faults = Faults::default();
+    for fault in list
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    {
+        match fault {
+            "partition" => partition = true,
+            "pause" => faults.pause = true,
+            "kill" => faults.kill = true,
+            "clock" => faults.clock = true,
+            other => {
+                return Err(format!(
+                    "--nemesis: {}",
+                    glomers_check::model::unknown_name("fault", other, &Faults::NAMES)
+                ))
+            }
+        }
+    }
+    if faults.clock && !sim {
+        return Err(
+            "--nemesis clock needs --sim: the bench owns the nodes' clocks only in \
+                    simulation (real processes read the machine's clock)"
+                .into(),
+        );
+    }
+    Ok((partition, faults))
 }
 
 pub fn parse_concurrency(spec: &str, node_count: usize) -> Result<usize, String> {
@@ -617,7 +641,12 @@ mod tests {
             .unwrap_err()
             .contains("Expected a --bin"));
         assert!(parse(&["--bin", "x", "--concurrency", "x"]).is_err());
-        assert!(parse(&["--bin", "x", "--nemesis", "kill"]).is_err());
+        assert!(parse(&["--bin", "x", "--nemesis", "kil"]).is_err());
+        assert!(
+            parse(&["--bin", "x", "--nemesis", "clock"]).is_err(),
+            "clock needs --sim"
+        );
+        assert!(parse(&["--bin", "x", "--nemesis", "partition,pause,kill"]).is_ok());
         assert!(parse(&["--bin", "x", "--time-limit", "1.5"]).is_err());
         assert!(parse(&["--bin", "x", "--availability", "2"]).is_err());
         assert!(parse(&["--bin", "x", "--topology", "star"]).is_err());

@@ -123,7 +123,7 @@ fn test_json(opts: &TestOptions) -> Value {
         "concurrency": opts.concurrency,
         "latency": opts.latency.mean_ms,
         "jitter": opts.jitter.name(),
-        "nemesis": if opts.nemesis_partition { json!(["partition"]) } else { json!([]) },
+        "nemesis": crate::opts::nemesis_names(opts),
         "nemesis-interval": opts.nemesis_interval_s,
         "topology": opts.topology,
         "consistency-models": opts.consistency_models,
@@ -218,8 +218,9 @@ pub fn replay_command(opts: &TestOptions) -> String {
     if opts.jitter != Jitter::default() {
         arg("--jitter", opts.jitter.name().into());
     }
-    if opts.nemesis_partition {
-        arg("--nemesis", "partition".into());
+    let faults = crate::opts::nemesis_names(opts);
+    if !faults.is_empty() {
+        arg("--nemesis", faults.join(","));
         arg("--nemesis-interval", opts.nemesis_interval_s.to_string());
     }
     if opts.topology != "grid" {

@@ -15,6 +15,8 @@ use serde_json::{json, Map, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Owner {
     Init(usize),
+    /// `init` to a node the kill nemesis started again.
+    Restart(usize),
     Setup(usize),
     Worker(usize),
 }
@@ -192,6 +194,17 @@ impl Runner {
                     ));
                 }
             }
+            Owner::Restart(node) => {
+                self.close_client(&msg.dest);
+                let name = &self.nodes[node].name;
+                let kind = body.get("type").and_then(Value::as_str).unwrap_or("");
+                if kind != "init_ok" {
+                    self.log.push(format!(
+                        "WARNING: node {name}, started again, answered its init with {}",
+                        Value::Object(body.clone())
+                    ));
+                }
+            }
             Owner::Setup(node) => {
                 let name = self.nodes[node].name.clone();
                 let schema: Option<Schema> = self.workload.setup_request(&name).map(|(_, s)| s);
@@ -270,6 +283,13 @@ impl Runner {
                 Owner::Setup(node) => {
                     self.abort = Some(format!(
                         "Setup of node {} failed: no reply within 5 s",
+                        self.nodes[node].name
+                    ));
+                }
+                Owner::Restart(node) => {
+                    self.close_client(&id);
+                    self.log.push(format!(
+                        "WARNING: node {}, started again, did not answer its init",
                         self.nodes[node].name
                     ));
                 }

@@ -22,6 +22,7 @@ mod nemesis;
 
 use clients::{ClientConn, Owner};
 use nemesis::Nemesis;
+pub use nemesis::NodeControl;
 
 const MS: u64 = 1_000_000;
 const SEC: u64 = 1_000 * MS;
@@ -89,6 +90,10 @@ pub struct NodeState {
     pub exited: Option<String>,
     /// Client requests to this node that got no reply in time.
     pub timeouts: u64,
+    /// Paused by the nemesis (SIGSTOP): it reads nothing until resumed.
+    pub paused: bool,
+    /// Killed by the nemesis: messages to it are lost until it starts again.
+    pub down: bool,
 }
 
 pub struct Runner {
@@ -118,6 +123,8 @@ pub struct Runner {
     /// Jepsen's rotating thread index (over the workers and the nemesis).
     next_thread: usize,
     nemesis: Option<Nemesis>,
+    /// What the nemesis asks the node drivers to do, in order.
+    controls: Vec<NodeControl>,
     to_nodes: Vec<(usize, Rc<NetMessage>)>,
     log: Vec<String>,
     abort: Option<String>,
@@ -180,6 +187,7 @@ impl Runner {
             op_waiting: false,
             next_thread: 0,
             nemesis: None,
+            controls: Vec::new(),
             to_nodes: Vec::new(),
             log: Vec::new(),
             abort: None,
@@ -190,17 +198,7 @@ impl Runner {
     /// Sends `init` to every node (each from its own short-lived client).
     pub fn start(&mut self, now: u64) {
         for i in 0..self.nodes.len() {
-            let client = self.open_client();
-            let body =
-                json!({"type": "init", "node_id": self.nodes[i].name, "node_ids": self.opts.nodes});
-            self.request(
-                now,
-                &client,
-                i,
-                as_map(body),
-                Owner::Init(i),
-                now + INIT_TIMEOUT,
-            );
+            self.send_init(now, i, Owner::Init(i));
         }
         self.phase = Phase::Init;
         self.flush(now);
@@ -228,7 +226,7 @@ impl Runner {
             fail,
             info,
             messages: self.net.journal().message_count(),
-            partitioned: self.nemesis.as_ref().map(|n| n.partitioned),
+            partitioned: self.nemesis.as_ref().and_then(Nemesis::partitioned),
         }
     }
 
@@ -309,7 +307,8 @@ impl Runner {
 
     /// One line a node printed on stdout at `now`.
     pub fn on_node_line(&mut self, node: usize, line: &str, now: u64) {
-        if self.nodes[node].stdout_dead.is_some() {
+        // A killed process's last words, read after the nemesis killed it.
+        if self.nodes[node].stdout_dead.is_some() || self.nodes[node].down {
             return;
         }
         match parse_envelope(line).and_then(|(src, dest, body)| {
@@ -335,6 +334,9 @@ impl Runner {
 
     /// The node's process ended on its own.
     pub fn on_node_exit(&mut self, node: usize, status: String, now: u64) {
+        if self.nodes[node].down {
+            return; // the nemesis killed it: no crash
+        }
         let name = self.nodes[node].name.clone();
         self.log.push(format!("node {name} exited: {status}"));
         if self.phase == Phase::Init && !self.nodes[node].initialized {
@@ -426,12 +428,7 @@ impl Runner {
         self.phase = Phase::Main;
         self.main_end = now.saturating_add(self.opts.time_limit_s.saturating_mul(SEC));
         self.next_op_at = now;
-        if self.opts.nemesis_partition {
-            self.nemesis = Some(Nemesis {
-                next_at: now,
-                partitioned: false,
-            });
-        }
+        self.nemesis = Nemesis::new(&self.opts, now);
         self.log.push(format!(
             "Running {} for {} s at rate {} with {} workers",
             self.opts.workload, self.opts.time_limit_s, self.opts.rate, self.opts.concurrency
@@ -510,10 +507,7 @@ impl Runner {
             self.phase = Phase::Done;
             return;
         }
-        if self.opts.nemesis_partition {
-            self.nemesis_op(now, "stop-partition", json!(null), json!("network-healed"));
-            self.net.heal();
-        }
+        self.heal_all(now);
         self.log.push("Waiting for recovery...".into());
         self.phase = Phase::Recovery;
         self.phase_until = now + (self.opts.recovery_s * SEC as f64) as u64;
@@ -607,6 +601,8 @@ impl Runner {
                     self.log.push(format!(":recv {}", d.msg.to_line()));
                 }
                 match d.to {
+                    // A killed node's process is gone: the message is lost.
+                    Kind::Node(i) if self.nodes[i].down => {}
                     Kind::Node(i) => self.to_nodes.push((i, d.msg)),
                     Kind::Client => self.on_client_message(now, &d.msg),
                     Kind::Service(i) => self.on_service_message(now, i, &d.msg),
@@ -653,6 +649,16 @@ impl Runner {
         );
         let net = self.net.journal().stats(self.history.invocation_count());
         glomers_check::common::compose(&self.history, self.opts.availability, Some(net), workload)
+    }
+}
+
+impl Runner {
+    /// `init` to node `i` from a fresh client, answered to `owner`.
+    fn send_init(&mut self, now: u64, i: usize, owner: Owner) {
+        let client = self.open_client();
+        let body =
+            json!({"type": "init", "node_id": self.nodes[i].name, "node_ids": self.opts.nodes});
+        self.request(now, &client, i, as_map(body), owner, now + INIT_TIMEOUT);
     }
 }
 

@@ -9,6 +9,7 @@
 //! [`Runtime`] fed lines and the virtual clock. The `glomers` command registers the
 //! nodes the CLI knows by name, and [`run_sim`] to simulate your own.
 
+mod faults;
 pub mod shrink;
 pub mod sweep;
 
@@ -58,9 +59,7 @@ fn node_seed(seed: u64, index: usize) -> u64 {
 /// Runs one test with in-process nodes on virtual time.
 pub fn run_sim(opts: &TestOptions, make: NodeFactory) -> Result<Outcome, String> {
     let mut session = Session::prepare(opts, "simulation")?;
-    let mut nodes: Vec<Box<dyn SimNode>> = (0..opts.nodes.len())
-        .map(|i| make(i, node_seed(opts.seed, i)))
-        .collect();
+    let mut nodes = faults::Nodes::new(opts.nodes.len(), opts.seed, make);
     let mut logs: Vec<Vec<String>> = vec![Vec::new(); nodes.len()];
     let mut now = 0u64;
     let mut instant = ClockWatch::default();
@@ -69,14 +68,20 @@ pub fn run_sim(opts: &TestOptions, make: NodeFactory) -> Result<Outcome, String>
         // Deliver until quiet at this instant: node output can reach clients,
         // whose next requests reach nodes at once.
         loop {
+            for control in session.runner.take_node_controls() {
+                if let Some(i) = nodes.apply(control, now) {
+                    forward(&mut session, &mut nodes, &mut logs[i], i, now);
+                }
+            }
             let deliveries = session.runner.take_node_deliveries();
             if deliveries.is_empty() {
                 break;
             }
             for (i, msg) in deliveries {
                 instant.count(now, &msg);
-                nodes[i].handle_line(&msg.to_line(), Duration::from_nanos(now));
-                forward(&mut session, &mut *nodes[i], &mut logs[i], i, now);
+                if nodes.deliver(i, msg.to_line(), now) {
+                    forward(&mut session, &mut nodes, &mut logs[i], i, now);
+                }
             }
             if let Some(why) = instant.frozen(now) {
                 session.runner.abort_with(why);
@@ -87,12 +92,7 @@ pub fn run_sim(opts: &TestOptions, make: NodeFactory) -> Result<Outcome, String>
         if session.runner.is_done() {
             break None;
         }
-        let node_next = nodes
-            .iter_mut()
-            .filter_map(|n| n.next_deadline())
-            .map(nanos)
-            .min();
-        let next = match (session.runner.next_wakeup(), node_next) {
+        let next = match (session.runner.next_wakeup(), nodes.next_deadline()) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => match a.or(b) {
                 Some(t) => t,
@@ -100,12 +100,11 @@ pub fn run_sim(opts: &TestOptions, make: NodeFactory) -> Result<Outcome, String>
             },
         };
         now = now.max(next);
-        for (i, node) in nodes.iter_mut().enumerate() {
-            if node.next_deadline().is_some_and(|d| nanos(d) <= now) {
+        for (i, log) in logs.iter_mut().enumerate() {
+            if nodes.fire_due(i, now) {
                 instant.reset_if_moved(now);
                 instant.passes += 1;
-                node.handle_timeouts(Duration::from_nanos(now));
-                forward(&mut session, &mut **node, &mut logs[i], i, now);
+                forward(&mut session, &mut nodes, log, i, now);
             }
         }
         if let Some(why) = instant.frozen(now) {
@@ -190,20 +189,15 @@ impl ClockWatch {
     }
 }
 
-/// A node's deadline on the bench's clock; "never" stays never.
-fn nanos(d: Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
 /// Hands a node's output to the bench: lines onto the network, logs aside.
 fn forward(
     session: &mut Session,
-    node: &mut dyn SimNode,
+    nodes: &mut faults::Nodes,
     log: &mut Vec<String>,
     i: usize,
     now: u64,
 ) {
-    for out in node.take_output() {
+    for out in nodes.take_output(i) {
         match out {
             Output::Line(line) => session.runner.on_node_line(i, &line, now),
             Output::Log(text) => log.push(text),

@@ -1,0 +1,167 @@
+//! Faults beyond partitions (`--nemesis pause,kill,clock`): each is really
+//! injected — recorded in the history as Jepsen records it, felt by the
+//! nodes (a paused node answers nothing, a killed node forgets what it held
+//! in memory), replayed exactly by a seed in simulation — and processes are
+//! paused with SIGSTOP and restarted for real.
+
+mod common;
+
+use common::{jsonl, options, run, sim_options, simulate};
+use glomers_bench::opts::{Faults, TestOptions};
+use glomers_check::Validity;
+use serde_json::Value;
+
+fn with_faults(mut o: TestOptions, pause: bool, kill: bool, clock: bool) -> TestOptions {
+    o.nemesis_faults = Faults { pause, kill, clock };
+    o.nemesis_interval_s = 1.0;
+    o
+}
+
+/// The nemesis's operations: (f, invoke value, completion value).
+fn nemesis_ops(dir: &std::path::Path) -> Vec<(String, Value, Value)> {
+    jsonl(dir, "history.jsonl")
+        .into_iter()
+        .filter(|op| op["process"] == "nemesis")
+        .map(|op| {
+            let f = op["f"].as_str().unwrap_or("").to_string();
+            (f, op["value"].clone(), op["type"].clone())
+        })
+        .collect()
+}
+
+#[test]
+fn pause_and_kill_are_recorded_as_jepsen_records_them_and_echo_survives() {
+    let mut o = with_faults(sim_options("echo", "echo", 5), true, true, false);
+    o.time_limit_s = 10;
+    o.rate = 50.0;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::True, "{:#}", out.results);
+    let ops = nemesis_ops(&out.dir);
+    let fs: Vec<&str> = ops.iter().map(|(f, _, _)| f.as_str()).collect();
+    assert!(fs.contains(&"pause") && fs.contains(&"kill"), "{fs:?}");
+    assert!(ops
+        .iter()
+        .all(|(_, _, typ)| typ == "invoke" || typ == "info"));
+    // Requests to a paused or killed node go unanswered: some ops are info.
+    assert!(out.results["stats"]["info-count"].as_u64().unwrap_or(0) > 0);
+    let log = common::console(&out);
+    assert!(log.contains("nemesis kill: {\""), "{log}");
+    assert!(log.contains("nemesis start: {"), "{log}");
+}
+
+#[test]
+fn a_seed_replays_the_faults_exactly() {
+    let mut o = with_faults(sim_options("echo", "echo", 3), true, true, true);
+    o.time_limit_s = 8;
+    let first = simulate(&o);
+    let again = simulate(&o);
+    let read = |out: &glomers_bench::run::Outcome, f: &str| {
+        std::fs::read(out.dir.join(f)).expect("a run file")
+    };
+    for file in ["history.jsonl", "results.json", "net-journal.jsonl"] {
+        assert!(read(&first, file) == read(&again, file), "{file} differs");
+    }
+    let fs: Vec<String> = nemesis_ops(&first.dir)
+        .into_iter()
+        .map(|(f, _, _)| f)
+        .collect();
+    assert!(fs.iter().any(|f| f.ends_with("-clock")), "{fs:?}");
+}
+
+#[test]
+fn a_node_keeping_its_total_in_memory_loses_acknowledged_adds_under_kill() {
+    // Our counter keeps its own total in memory and mirrors it to seq-kv:
+    // restarted empty, it publishes a smaller total over the old one.
+    let mut o = with_faults(sim_options("g-counter", "counter", 3), false, true, false);
+    o.time_limit_s = 15;
+    o.rate = 50.0;
+    let out = simulate(&o);
+    assert_eq!(
+        out.verdict,
+        Validity::False,
+        "{:#}",
+        out.results["workload"]
+    );
+    // The same node without the fault is valid: the fault did it.
+    o.nemesis_faults = Faults::default();
+    assert_eq!(simulate(&o).verdict, Validity::True);
+}
+
+#[test]
+fn a_paused_node_answers_nothing_until_resumed() {
+    let mut o = with_faults(sim_options("echo", "echo", 1), true, false, false);
+    o.time_limit_s = 20;
+    o.rate = 20.0;
+    let out = simulate(&o);
+    let ops = jsonl(&out.dir, "history.jsonl");
+    // Between each pause and its resume, no echo completes ok.
+    let mut paused_since = None;
+    let mut completed_while_paused = 0;
+    let mut pauses = 0;
+    for op in &ops {
+        match (
+            op["process"].as_str(),
+            op["f"].as_str(),
+            op["type"].as_str(),
+        ) {
+            (Some("nemesis"), Some("pause"), Some("info")) => {
+                pauses += 1;
+                paused_since = op["time"].as_u64();
+            }
+            (Some("nemesis"), Some("resume"), Some("info")) => paused_since = None,
+            (None, Some("echo"), Some("ok")) if paused_since.is_some() => {
+                completed_while_paused += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(pauses > 0);
+    assert_eq!(completed_while_paused, 0);
+}
+
+#[test]
+fn processes_are_paused_with_sigstop_and_killed_and_restarted() {
+    let mut o = with_faults(options("echo", "echo", 3), true, true, false);
+    o.time_limit_s = 10;
+    o.nemesis_interval_s = 2.0;
+    o.rate = 20.0;
+    o.seed = 7;
+    let out = run(&o);
+    // Requests to a stopped or dead node time out (info); the rest answer.
+    assert_eq!(out.error, None, "a nemesis kill is no crash");
+    assert!(out.results["stats"]["ok-count"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(out.results["workload"]["valid?"], true);
+    let fs: Vec<String> = nemesis_ops(&out.dir)
+        .into_iter()
+        .map(|(f, _, _)| f)
+        .collect();
+    assert!(fs.iter().any(|f| f == "kill"), "{fs:?}");
+    assert!(fs.iter().any(|f| f == "pause"), "{fs:?}");
+    // Every restarted process answered its init again.
+    let log = common::console(&out);
+    assert!(!log.contains("did not answer its init"), "{log}");
+    assert!(!log.contains("closed its stdout"), "{log}");
+}
+
+#[test]
+fn bad_fault_names_and_clock_without_sim_are_refused() {
+    let glomers = common::bin("glomers");
+    let run = |args: &[&str]| {
+        std::process::Command::new(&glomers)
+            .args(["test", "-w", "echo", "--bin", "echo", "--time-limit", "1"])
+            .args(args)
+            .output()
+            .expect("glomers runs")
+    };
+    let out = run(&["--nemesis", "partition,kil"]);
+    assert_eq!(out.status.code(), Some(254));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown fault kil (did you mean kill?)"),
+        "{err}"
+    );
+    assert!(err.contains("partition pause kill clock"), "{err}");
+    let out = run(&["--nemesis", "clock"]);
+    assert_eq!(out.status.code(), Some(254));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --sim"));
+}
