@@ -88,6 +88,22 @@ fn a_node_keeping_its_total_in_memory_loses_acknowledged_adds_under_kill() {
 }
 
 #[test]
+fn a_late_reply_after_a_pause_is_dropped_not_held_against_the_node() {
+    // A client gives up on a paused node, which answers once resumed: under
+    // Maelstrom's rule (an unknown client cuts the node off) our counter
+    // went silent and its final reads fell short. A late reply is dropped.
+    let mut o = with_faults(sim_options("g-counter", "counter", 3), true, false, false);
+    o.time_limit_s = 20;
+    o.rate = 100.0;
+    o.nemesis_interval_s = 5.0;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::True, "{:#}", out.results["workload"]);
+    let log = common::console(&out);
+    assert!(log.contains("after that client gave up"), "{log}");
+    assert!(!log.contains("cannot route"), "{log}");
+}
+
+#[test]
 fn a_paused_node_answers_nothing_until_resumed() {
     let mut o = with_faults(sim_options("echo", "echo", 1), true, false, false);
     o.time_limit_s = 20;

@@ -7,7 +7,7 @@
 
 use crate::net::envelope::parse_envelope;
 use crate::net::journal::{raw_body, NetMessage};
-use crate::net::{Delivery, Kind, Network};
+use crate::net::{Delivery, Kind, Network, SendError};
 use crate::opts::TestOptions;
 use crate::rng::Rng;
 use crate::services::{self, Service};
@@ -311,16 +311,32 @@ impl Runner {
         if self.nodes[node].stdout_dead.is_some() || self.nodes[node].down {
             return;
         }
-        match parse_envelope(line).and_then(|(src, dest, body)| {
-            self.net
-                .send(now, src, dest, body)
-                .map_err(|e| e.to_string())
-        }) {
-            Ok(msg) => {
+        let sent = parse_envelope(line).and_then(|(src, dest, body)| {
+            let late = self.late_reply_expected() && is_client_id(&dest);
+            match self.net.send(now, src, dest.clone(), body) {
+                Ok(msg) => Ok(Some(msg)),
+                // Under our own pause and kill faults a client may give up
+                // on a stopped node, which answers once it runs again: a
+                // late reply, dropped as a Jepsen client drops it, not a
+                // misbehaving node (Maelstrom, without these faults, cuts a
+                // node off for it).
+                Err(SendError::InvalidDest(_)) if late => {
+                    let name = &self.nodes[node].name;
+                    self.log.push(format!(
+                        "node {name} answered {dest} after that client gave up (late, after a nemesis fault): dropped"
+                    ));
+                    Ok(None)
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        });
+        match sent {
+            Ok(Some(msg)) => {
                 if self.opts.log_net_send {
                     self.log.push(format!(":send {}", msg.to_line()));
                 }
             }
+            Ok(None) => {}
             Err(problem) => {
                 let name = self.nodes[node].name.clone();
                 self.log.push(format!(
@@ -653,6 +669,13 @@ impl Runner {
 }
 
 impl Runner {
+    /// Whether our own process faults may leave clients that gave up on a
+    /// node before it answered.
+    fn late_reply_expected(&self) -> bool {
+        let f = self.opts.nemesis_faults;
+        f.pause || f.kill
+    }
+
     /// `init` to node `i` from a fresh client, answered to `owner`.
     fn send_init(&mut self, now: u64, i: usize, owner: Owner) {
         let client = self.open_client();
@@ -660,6 +683,12 @@ impl Runner {
             json!({"type": "init", "node_id": self.nodes[i].name, "node_ids": self.opts.nodes});
         self.request(now, &client, i, as_map(body), owner, now + INIT_TIMEOUT);
     }
+}
+
+/// A Maelstrom client id: `c` and digits.
+fn is_client_id(id: &str) -> bool {
+    id.strip_prefix('c')
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn as_map(v: Value) -> Map<String, Value> {
