@@ -30,6 +30,23 @@ impl Serialize for Process {
     }
 }
 
+/// Which fault a nemesis operation begins or ends, by its `f` as Jepsen's
+/// nemeses name them: `(fault, begins)`, e.g. `kill` → `("kill", true)`,
+/// `start` → `("kill", false)`.
+pub fn nemesis_edge(f: &str) -> Option<(&'static str, bool)> {
+    Some(match f {
+        "start-partition" => ("partition", true),
+        "stop-partition" => ("partition", false),
+        "pause" => ("pause", true),
+        "resume" => ("pause", false),
+        "kill" => ("kill", true),
+        "start" => ("kill", false),
+        "bump-clock" | "skew-clock" | "strobe-clock" => ("clock", true),
+        "reset-clock" => ("clock", false),
+        _ => return None,
+    })
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Op {
     pub index: usize,

@@ -181,3 +181,33 @@ fn bad_fault_names_and_clock_without_sim_are_refused() {
     assert_eq!(out.status.code(), Some(254));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs --sim"));
 }
+
+#[test]
+fn messages_to_a_killed_node_are_dropped_and_said_to_be() {
+    use glomers_bench::net::journal::{read_events, EventKind};
+    use glomers_bench::report::findings::{partitions::Partitions, Run};
+    use std::collections::HashSet;
+    let mut o = with_faults(sim_options("broadcast", "broadcast", 5), false, true, false);
+    o.time_limit_s = 20;
+    o.rate = 10.0;
+    o.nemesis_interval_s = 5.0;
+    let out = simulate(&o);
+    let file = std::fs::File::open(out.dir.join("net-journal.jsonl")).expect("journal");
+    let events: Vec<_> = read_events(std::io::BufReader::new(file)).collect();
+    let received: HashSet<u64> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Recv)
+        .map(|e| e.message.id)
+        .collect();
+    let run = Run::open(&out.dir).expect("a stored run");
+    let faults = Partitions::of(&run);
+    let reasons: Vec<String> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Send && !received.contains(&e.message.id))
+        .filter_map(|e| faults.why_lost(&e.message, e.time))
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("was killed at")),
+        "{reasons:?}"
+    );
+}

@@ -104,6 +104,8 @@ pub struct Network {
     next_id: u64,
     seq: u64,
     journal: Journal,
+    /// Nodes the kill nemesis took down.
+    down: std::collections::HashSet<String>,
     delivered: Vec<Delivery>,
 }
 
@@ -122,6 +124,7 @@ impl Network {
             next_id: 0,
             seq: 0,
             journal: Journal::default(),
+            down: Default::default(),
             delivered: Vec::new(),
         }
     }
@@ -237,6 +240,10 @@ impl Network {
     }
 
     fn is_cut(&self, src: &str, dest: &str) -> bool {
+        // A killed node's process is gone: whatever reaches it is lost.
+        if self.down.contains(dest) {
+            return true;
+        }
         !is_client_id(src)
             && self
                 .partitions
@@ -252,6 +259,16 @@ impl Network {
     /// When the next queued message becomes due.
     pub fn next_wakeup(&self) -> Option<u64> {
         self.wakeups.peek().map(|Reverse((at, _))| *at)
+    }
+
+    /// Marks a node killed (its messages are dropped as they arrive, like
+    /// a partition's) or started again.
+    pub fn set_down(&mut self, node: &str, down: bool) {
+        if down {
+            self.down.insert(node.to_string());
+        } else {
+            self.down.remove(node);
+        }
     }
 
     /// Installs a grudge (added to whatever is cut already).

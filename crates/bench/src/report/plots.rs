@@ -172,28 +172,35 @@ impl<'a> Data<'a> {
     }
 }
 
-/// When the nemesis was active: from a nemesis op whose `f` starts with
-/// `start` to the next whose `f` starts with `stop` (or the end of the run).
+/// When the nemesis was active: each fault from the op that begins it to
+/// the op that ends it (or the end of the run), overlapping spans merged.
 fn nemesis_intervals(history: &History, end_s: f64) -> Vec<(f64, f64)> {
-    let mut intervals = Vec::new();
-    let mut since: Option<f64> = None;
+    let mut spans = Vec::new();
+    let mut since: std::collections::BTreeMap<&str, f64> = Default::default();
     for op in history.ops() {
         if op.process != Process::Nemesis {
             continue;
         }
+        let Some((fault, begins)) = glomers_check::history::nemesis_edge(&op.f) else {
+            continue;
+        };
         let t = op.time as f64 / NS_PER_S;
-        if op.f.starts_with("start") {
-            since.get_or_insert(t);
-        } else if op.f.starts_with("stop") {
-            if let Some(start) = since.take() {
-                intervals.push((start, t));
-            }
+        if begins {
+            since.entry(fault).or_insert(t);
+        } else if let Some(start) = since.remove(fault) {
+            spans.push((start, t));
         }
     }
-    if let Some(start) = since {
-        intervals.push((start, end_s.max(start)));
+    spans.extend(since.into_values().map(|start| (start, end_s.max(start))));
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f64, f64)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
     }
-    intervals
+    merged
 }
 
 /// The widest candidate window of at most `max_s` that still gives a run of

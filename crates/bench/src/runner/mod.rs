@@ -617,8 +617,6 @@ impl Runner {
                     self.log.push(format!(":recv {}", d.msg.to_line()));
                 }
                 match d.to {
-                    // A killed node's process is gone: the message is lost.
-                    Kind::Node(i) if self.nodes[i].down => {}
                     Kind::Node(i) => self.to_nodes.push((i, d.msg)),
                     Kind::Client => self.on_client_message(now, &d.msg),
                     Kind::Service(i) => self.on_service_message(now, i, &d.msg),

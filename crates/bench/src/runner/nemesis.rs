@@ -163,6 +163,7 @@ impl Runner {
                 for &i in &targets {
                     self.nodes[i].down = true;
                     self.nodes[i].paused = false; // a stopped process dies too
+                    self.net.set_down(&self.nodes[i].name, true);
                 }
                 self.nemesis_op(now, "kill", self.names(&targets), done);
             }
@@ -224,6 +225,7 @@ impl Runner {
                 // the run (its clients' requests time out meanwhile).
                 for i in down {
                     self.nodes[i].down = false;
+                    self.net.set_down(&self.nodes[i].name, false);
                     self.send_init(now, i, Owner::Restart(i));
                 }
             }

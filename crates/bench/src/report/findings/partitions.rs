@@ -1,6 +1,7 @@
 //! When the nemesis cut whom off, read back from the history's
-//! `start-partition` / `stop-partition` operations, so a message that was
-//! never delivered can be said to have been dropped by a partition.
+//! `start-partition` / `stop-partition` operations (and which nodes it
+//! killed, from `kill` / `start`), so a message that was never delivered
+//! can be said to have been dropped by a partition or a kill.
 
 use super::Run;
 use crate::net::journal::NetMessage;
@@ -16,9 +17,18 @@ struct Cut {
     grudge: BTreeMap<String, BTreeSet<String>>,
 }
 
+/// A node the kill nemesis took down: from, until (None: never restarted).
+#[derive(Debug, Clone, PartialEq)]
+struct Down {
+    node: String,
+    from: u64,
+    until: Option<u64>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Partitions {
     cuts: Vec<Cut>,
+    downs: Vec<Down>,
     /// How long after its send a message may still be dropped: the run's
     /// latency, twice over, plus a little.
     in_flight: u64,
@@ -27,6 +37,7 @@ pub struct Partitions {
 impl Partitions {
     pub fn of(run: &Run) -> Self {
         let mut cuts: Vec<Cut> = Vec::new();
+        let mut downs: Vec<Down> = Vec::new();
         for op in run.history() {
             if op["process"] != "nemesis" || op["type"] == "invoke" {
                 continue;
@@ -62,12 +73,31 @@ impl Partitions {
                         last.until.get_or_insert(time);
                     }
                 }
+                // The completion value names each node and what happened to it.
+                Some("kill") => {
+                    let killed = op["value"].as_object().into_iter().flatten();
+                    downs.extend(
+                        killed
+                            .filter(|(_, what)| *what == "killed")
+                            .map(|(node, _)| Down {
+                                node: node.clone(),
+                                from: time,
+                                until: None,
+                            }),
+                    );
+                }
+                Some("start") => {
+                    for d in downs.iter_mut().filter(|d| d.until.is_none()) {
+                        d.until = Some(time);
+                    }
+                }
                 _ => {}
             }
         }
         let latency_ms = run.test["latency"].as_u64().unwrap_or(0);
         Self {
             cuts,
+            downs,
             in_flight: (2 * latency_ms + 10) * 1_000_000,
         }
     }
@@ -75,6 +105,20 @@ impl Partitions {
     /// Why a message sent at `sent` never arrived, if a partition explains
     /// it: `partitioned from n0 (cut at 4.213 s)`.
     pub fn why_lost(&self, m: &NetMessage, sent: u64) -> Option<String> {
+        let killed = self.downs.iter().find(|d| {
+            d.node == m.dest && d.until.is_none_or(|u| sent < u) && d.from <= sent + self.in_flight
+        });
+        if let Some(d) = killed {
+            let at = crate::report::lamport::filter::seconds(d.from);
+            let again = match d.until {
+                Some(t) => format!(
+                    ", started again at {} s",
+                    crate::report::lamport::filter::seconds(t)
+                ),
+                None => String::new(),
+            };
+            return Some(format!("dropped: {} was killed at {at} s{again}", m.dest));
+        }
         self.cuts
             .iter()
             .filter(|c| c.until.is_none_or(|u| sent < u) && c.from <= sent + self.in_flight)
