@@ -211,3 +211,20 @@ fn messages_to_a_killed_node_are_dropped_and_said_to_be() {
         "{reasons:?}"
     );
 }
+
+#[test]
+fn shrinking_drops_the_faults_a_failure_does_not_need() {
+    // Our counter loses adds under kill, not under pause: shrinking a run
+    // with both keeps kill and drops pause.
+    let mut o = with_faults(sim_options("g-counter", "counter", 3), true, true, false);
+    o.time_limit_s = 15;
+    o.rate = 50.0;
+    let make = glomers::registry::for_bin(&o.bin).expect("registered");
+    let smallest = glomers_bench::sim::shrink::shrink(&o, &|_, seed| make(seed)).expect("it fails");
+    assert!(
+        smallest.nemesis_faults.kill,
+        "kill is what loses the adds: {:?}",
+        smallest.nemesis_faults
+    );
+    assert!(!smallest.nemesis_faults.pause, "pause was not needed");
+}

@@ -1,7 +1,8 @@
 //! Shrinking (`glomers test --sim --shrink`): from a failing run, greedily
-//! try smaller variants — a shorter time limit, fewer nodes, a lower rate,
-//! fewer client workers — keeping each one that still fails the same
-//! checker, until none does. Reports the smallest failing command.
+//! try smaller variants — fewer kinds of fault, a shorter time limit, fewer
+//! nodes, a lower rate, fewer client workers — keeping each one that still
+//! fails the same checker, until none does. Reports the smallest failing
+//! command (its fault schedule is the seed's, so it replays too).
 
 use super::{run_sim, sweep::anomaly, NodeFactory};
 use crate::opts::TestOptions;
@@ -37,6 +38,19 @@ fn candidates(o: &TestOptions) -> Vec<TestOptions> {
         f(&mut c);
         out.push(c);
     };
+    // A fault the failure does not need goes first: it names the culprit.
+    if o.nemesis_faults.pause {
+        push(&|c| c.nemesis_faults.pause = false);
+    }
+    if o.nemesis_faults.kill {
+        push(&|c| c.nemesis_faults.kill = false);
+    }
+    if o.nemesis_faults.clock {
+        push(&|c| c.nemesis_faults.clock = false);
+    }
+    if o.nemesis_partition {
+        push(&|c| c.nemesis_partition = false);
+    }
     if o.time_limit_s > 1 {
         push(&|c| c.time_limit_s /= 2);
         push(&|c| c.time_limit_s -= 1);
@@ -65,12 +79,14 @@ pub fn shrink(opts: &TestOptions, make: NodeFactory) -> Option<TestOptions> {
         for c in candidates(&best) {
             if let Some((names, reason)) = failing_checkers(&c, make) {
                 if names.iter().any(|n| target.contains(n)) {
+                    let faults = crate::opts::nemesis_names(&c);
                     println!(
-                        "  still fails with {} node(s), {} s, rate {}, {} worker(s): {reason}",
+                        "  still fails with {} node(s), {} s, rate {}, {} worker(s), nemesis [{}]: {reason}",
                         c.nodes.len(),
                         c.time_limit_s,
                         c.rate,
-                        c.concurrency
+                        c.concurrency,
+                        faults.join(",")
                     );
                     best = c;
                     continue 'outer;
