@@ -47,6 +47,17 @@ fn pause_and_kill_are_recorded_as_jepsen_records_them_and_echo_survives() {
     let log = common::console(&out);
     assert!(log.contains("nemesis kill: {\""), "{log}");
     assert!(log.contains("nemesis start: {"), "{log}");
+    // The run page lists them: which node was paused or restarted when.
+    let page = std::fs::read_to_string(out.dir.join("index.html")).expect("run page");
+    let faults = &page[page
+        .find("<section id=\"faults\">")
+        .expect("a faults section")..];
+    assert!(faults.contains("<td>kill</td>") && faults.contains("<td>pause</td>"));
+    assert!(
+        faults.contains("&quot;killed&quot;"),
+        "{}",
+        &faults[..faults.len().min(800)]
+    );
 }
 
 #[test]

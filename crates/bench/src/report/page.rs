@@ -206,6 +206,7 @@ fn render(run: &Run, found: &[Finding], diagrams: &[(Value, String)]) -> String 
         h.push_str("</section>\n");
     }
     figures(&mut h, &run.results);
+    faults(&mut h, run);
     h.push_str("<section id=\"pictures\"><h2>Pictures</h2>\n");
     for (file, caption) in PICTURES {
         if run.dir.join(file).is_file() {
@@ -225,6 +226,35 @@ fn render(run: &Run, found: &[Finding], diagrams: &[(Value, String)]) -> String 
         escape(run.test["replay"].as_str().unwrap_or("")),
     );
     h
+}
+
+/// What the nemesis did and when (partitions, pauses, kills, clocks): its
+/// completed operations from the history, a row each.
+fn faults(h: &mut String, run: &Run) {
+    let done: Vec<Value> = run
+        .history()
+        .filter(|op| op["process"] == "nemesis" && op["type"] == "info")
+        .collect();
+    if done.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<section id=\"faults\"><h2>Faults</h2><table>\n<tr><th>time (s)</th><th>nemesis</th><th>what</th></tr>\n",
+    );
+    for op in &done {
+        let time = op["time"].as_u64().unwrap_or(0) as f64 / 1e9;
+        let what = match &op["value"] {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{time:.3}</td><td>{}</td><td>{}</td></tr>",
+            escape(op["f"].as_str().unwrap_or("")),
+            escape(&crate::report::cut(&what, 300))
+        );
+    }
+    h.push_str("</table></section>\n");
 }
 
 fn figure(h: &mut String, path: &str, caption: &str) {
