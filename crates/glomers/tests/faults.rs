@@ -221,6 +221,15 @@ fn messages_to_a_killed_node_are_dropped_and_said_to_be() {
         reasons.iter().any(|r| r.contains("was killed at")),
         "{reasons:?}"
     );
+    // A lost value's evidence names the node killed after it received it.
+    let found = glomers_bench::report::findings::findings(&run);
+    let evidence: Vec<&String> = found.iter().flat_map(|f| &f.evidence).collect();
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.contains("then killed, and restarted with empty memory")),
+        "{evidence:?}"
+    );
 }
 
 #[test]

@@ -102,6 +102,15 @@ impl Partitions {
         }
     }
 
+    /// When `node` was first killed at or after `t`, if it was.
+    pub fn killed_after(&self, node: &str, t: u64) -> Option<u64> {
+        self.downs
+            .iter()
+            .filter(|d| d.node == node && d.from >= t)
+            .map(|d| d.from)
+            .min()
+    }
+
     /// Why a message sent at `sent` never arrived, if a partition explains
     /// it: `partitioned from n0 (cut at 4.213 s)`.
     pub fn why_lost(&self, m: &NetMessage, sent: u64) -> Option<String> {

@@ -30,10 +30,11 @@ pub fn explain(run: &Run, result: &Value) -> Vec<Finding> {
     let shown: Vec<Value> = lost.iter().take(SHOWN).cloned().collect();
     let traces = trace(run, &shown);
     let nodes = run.nodes();
+    let faults = Partitions::of(run);
     let mut evidence: Vec<String> = shown
         .iter()
         .zip(&traces)
-        .map(|(v, t)| t.describe(v, &nodes))
+        .map(|(v, t)| t.describe(v, &nodes, &faults))
         .collect();
     and_more(&mut evidence, lost.len());
     let list: Vec<String> = lost.iter().take(20).map(Value::to_string).collect();
@@ -74,7 +75,7 @@ struct Trace {
 }
 
 impl Trace {
-    fn describe(&self, value: &Value, nodes: &[String]) -> String {
+    fn describe(&self, value: &Value, nodes: &[String], faults: &Partitions) -> String {
         let mut s = format!("{value}: ");
         match &self.origin {
             Some((client, node, t)) => {
@@ -90,6 +91,22 @@ impl Trace {
                 .map(|(n, t)| format!("{n} at {} s", seconds(**t)))
                 .collect();
             s += &format!("; received by {}", list.join(", "));
+        }
+        // A node killed after it received the value forgot it, unless it
+        // kept it somewhere a restart does not erase.
+        let forgot: Vec<String> = reached
+            .iter()
+            .filter_map(|(n, t)| {
+                faults
+                    .killed_after(n, **t)
+                    .map(|k| format!("{n} at {} s", seconds(k)))
+            })
+            .collect();
+        if !forgot.is_empty() {
+            s += &format!(
+                "; then killed, and restarted with empty memory: {}",
+                forgot.join(", ")
+            );
         }
         let never: Vec<&str> = nodes
             .iter()
