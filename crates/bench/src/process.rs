@@ -163,21 +163,34 @@ fn spawn_one(
 ) -> Result<NodeProcess, String> {
     let name = opts.nodes[index].as_str();
     let workdir = std::env::temp_dir();
-    let mut child = Command::new(&opts.bin)
-        .process_group(0)
-        .args(&opts.bin_args)
-        .envs(opts.node_env.iter().map(|(k, v)| (k, v)))
-        .current_dir(&workdir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            format!(
-                "could not start node {name}: {}",
-                why_not_runnable(&opts.bin, &e)
-            )
-        })?;
+    // A script written just before the run may still be open for writing
+    // in a process forked meanwhile (ETXTBSY): try again, briefly.
+    let mut tries = 0;
+    let mut child = loop {
+        let spawned = Command::new(&opts.bin)
+            .process_group(0)
+            .args(&opts.bin_args)
+            .envs(opts.node_env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&workdir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn();
+        match spawned {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && tries < 10 => {
+                tries += 1;
+                thread::sleep(Duration::from_millis(20));
+            }
+            other => {
+                break other.map_err(|e| {
+                    format!(
+                        "could not start node {name}: {}",
+                        why_not_runnable(&opts.bin, &e)
+                    )
+                })?
+            }
+        }
+    };
     let (stdin, stdout, stderr) =
         match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
             (Some(i), Some(o), Some(e)) => (i, o, e),

@@ -4,17 +4,14 @@
 //! [`Output`] for whichever driver runs the node (real stdio or a simulation).
 
 use crate::error::Error;
-use crate::handle::{Handle, JoinHandle};
-use crate::node::Origin;
+use crate::origin::Origin;
 use crate::protocol::{to_payload, Body, Envelope, Payload};
-use crate::runtime::Core;
 use crate::task::LocalTask;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
-use std::future::Future;
 use std::rc::Weak;
 use std::time::Duration;
 
@@ -162,7 +159,7 @@ pub struct Ctx<N> {
     /// Tasks spawned since the runtime last collected them.
     pub(crate) spawned: Vec<LocalTask>,
     /// The runtime this context lives in, for [`Ctx::handle`].
-    core: Weak<RefCell<Core<N>>>,
+    pub(crate) core: Weak<RefCell<Core<N>>>,
 }
 
 impl<N> Ctx<N> {
@@ -344,44 +341,6 @@ impl<N> Ctx<N> {
         self.timers.remove(&id).is_some()
     }
 
-    /// A handle for async code: what [`Ctx`] offers, usable across
-    /// `.await`s (see [`Handle`]).
-    pub fn handle(&self) -> Handle<N>
-    where
-        N: 'static,
-    {
-        Handle::new(self.core.clone())
-    }
-
-    /// Starts an async task. It first runs right after the handler, callback
-    /// or task that spawned it returns, before the runtime takes its next
-    /// event, and from then on whenever what it awaits is ready. Awaiting the
-    /// returned [`JoinHandle`] gives its output; dropping it lets the task
-    /// run on (as in tokio); [`JoinHandle::abort`] stops it.
-    pub fn spawn<T: 'static>(&mut self, task: impl Future<Output = T> + 'static) -> JoinHandle<T> {
-        let (task, join) = crate::handle::joinable(task);
-        self.spawned.push(task);
-        join
-    }
-
-    /// Answers `req` with what the async `answer` returns, once it is done:
-    /// its `Ok` payload, or its `Err` as an `error` body, so `?` inside
-    /// `answer` sends the error to the client.
-    pub fn respond<T: Serialize, E: Into<Error>>(
-        &mut self,
-        req: &impl Origin,
-        answer: impl Future<Output = Result<T, E>> + 'static,
-    ) where
-        N: 'static,
-    {
-        let to = req.reply_to();
-        let handle = self.handle();
-        self.spawned.push(Box::pin(async move {
-            let result = answer.await;
-            handle.with(|_, ctx| ctx.reply_result(&to, result));
-        }));
-    }
-
     fn add_timer(&mut self, delay: Duration, action: TimerAction<N>) -> TimerId {
         let id = TimerId(self.next_timer_id);
         self.next_timer_id += 1;
@@ -490,4 +449,13 @@ impl<N> Ctx<N> {
             Err(e) => self.log(format!("not sent to {dest}: {e}")),
         }
     }
+}
+
+/// The node and its context, shared with the node's async tasks through
+/// [`crate::Handle`]: a task borrows them only inside [`crate::Handle::with`],
+/// never across an `.await`, so no borrow is ever held while tasks run.
+pub(crate) struct Core<N> {
+    pub(crate) node: N,
+    pub(crate) ctx: Ctx<N>,
+    pub(crate) initialized: bool,
 }

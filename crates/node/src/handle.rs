@@ -5,11 +5,12 @@
 //! the runtime holds for them too, and dropping one cancels what it waited
 //! for. Node state is reached with [`Handle::with`], between awaits.
 
+use crate::ctx::Core;
 use crate::ctx::{Ctx, Reply, RpcError, RpcId, TimerId};
 use crate::error::Error;
-use crate::node::Origin;
+use crate::origin::Origin;
 use crate::protocol::{to_payload, Payload};
-use crate::runtime::{next_tick, Core};
+use crate::runtime::next_tick;
 use crate::task::LocalTask;
 use serde::Serialize;
 use std::cell::RefCell;
@@ -170,6 +171,46 @@ impl<N: 'static> Handle<N> {
             future: Box::pin(future),
             deadline: self.sleep(limit),
         }
+    }
+}
+
+impl<N> Ctx<N> {
+    /// A handle for async code: what [`Ctx`] offers, usable across
+    /// `.await`s (see [`Handle`]).
+    pub fn handle(&self) -> Handle<N>
+    where
+        N: 'static,
+    {
+        Handle::new(self.core.clone())
+    }
+
+    /// Starts an async task. It first runs right after the handler, callback
+    /// or task that spawned it returns, before the runtime takes its next
+    /// event, and from then on whenever what it awaits is ready. Awaiting the
+    /// returned [`JoinHandle`] gives its output; dropping it lets the task
+    /// run on (as in tokio); [`JoinHandle::abort`] stops it.
+    pub fn spawn<T: 'static>(&mut self, task: impl Future<Output = T> + 'static) -> JoinHandle<T> {
+        let (task, join) = crate::handle::joinable(task);
+        self.spawned.push(task);
+        join
+    }
+
+    /// Answers `req` with what the async `answer` returns, once it is done:
+    /// its `Ok` payload, or its `Err` as an `error` body, so `?` inside
+    /// `answer` sends the error to the client.
+    pub fn respond<T: Serialize, E: Into<Error>>(
+        &mut self,
+        req: &impl Origin,
+        answer: impl Future<Output = Result<T, E>> + 'static,
+    ) where
+        N: 'static,
+    {
+        let to = req.reply_to();
+        let handle = self.handle();
+        self.spawned.push(Box::pin(async move {
+            let result = answer.await;
+            handle.with(|_, ctx| ctx.reply_result(&to, result));
+        }));
     }
 }
 

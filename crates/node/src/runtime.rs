@@ -6,7 +6,7 @@
 //! again. The stdio driver and the bench's simulation both drive this same
 //! state machine.
 
-use crate::ctx::{Ctx, Due, Output, Reply, RpcError, TimerAction};
+use crate::ctx::{Core, Ctx, Due, Output, Reply, RpcError, TimerAction};
 use crate::error::Error;
 use crate::protocol::{parse_line, Envelope, Init, InitOk};
 use crate::task::Tasks;
@@ -14,15 +14,6 @@ use crate::{Node, Request};
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
-
-/// The node and its context, shared with the node's async tasks through
-/// [`crate::Handle`]: a task borrows them only inside [`crate::Handle::with`],
-/// never across an `.await`, so no borrow is ever held while tasks run.
-pub(crate) struct Core<N> {
-    pub(crate) node: N,
-    pub(crate) ctx: Ctx<N>,
-    initialized: bool,
-}
 
 /// A node plus its context and tasks, driven by events.
 pub struct Runtime<N: Node> {

@@ -98,3 +98,14 @@ pub fn shrink(opts: &TestOptions, make: NodeFactory) -> Option<TestOptions> {
     println!("smallest failing case: {}", replay_command(&best));
     Some(best)
 }
+
+/// With `--shrink`: shrinks each failing seed, recording the smallest
+/// failing variant's command.
+pub fn shrink_failures(summary: &mut super::sweep::Summary, opts: &TestOptions, make: NodeFactory) {
+    for f in &mut summary.failures {
+        let mut o = opts.clone();
+        o.seed = f.seed;
+        o.quiet = true;
+        f.shrunk = shrink(&o, make).map(|smallest| replay_command(&smallest));
+    }
+}

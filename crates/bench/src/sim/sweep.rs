@@ -159,17 +159,6 @@ pub fn sweep(
     }
 }
 
-/// With `--shrink`: shrinks each failing seed, recording the smallest
-/// failing variant's command.
-pub fn shrink_failures(summary: &mut Summary, opts: &TestOptions, make: NodeFactory) {
-    for f in &mut summary.failures {
-        let mut o = opts.clone();
-        o.seed = f.seed;
-        o.quiet = true;
-        f.shrunk = super::shrink::shrink(&o, make).map(|smallest| replay_command(&smallest));
-    }
-}
-
 /// Joins the summaries of a sweep's shards: they must be of the same test
 /// and sweep, each shard once. The result is the summary the unsharded
 /// sweep gives (failures by seed); a missing shard is an error naming it.

@@ -128,7 +128,7 @@ fn sweep(
     let factory = |_: usize, seed: u64| make(seed);
     let mut summary = sim::sweep::sweep(opts, &factory, count, stop_early, 2, shard);
     if shrink {
-        sim::sweep::shrink_failures(&mut summary, opts, &factory);
+        sim::shrink::shrink_failures(&mut summary, opts, &factory);
     }
     print!("{}", sim::sweep::report(&summary));
     let path = summary_path.map_or_else(
