@@ -23,10 +23,6 @@ pub struct Faults {
 impl Faults {
     /// Every fault name `--nemesis` knows, partition included, in order.
     pub const NAMES: [&'static str; 4] = ["partition", "pause", "kill", "clock"];
-
-    pub fn any(&self) -> bool {
-        self.pause || self.kill || self.clock
-    }
 }
 
 /// The `--nemesis` names of what `opts` injects, in [`Faults::NAMES`] order.

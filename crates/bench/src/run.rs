@@ -320,7 +320,7 @@ fn apply_control(
     events: &process::Events,
 ) -> Result<(), String> {
     let fail =
-        |what: &str, i: usize| format!("the nemesis could not {what} node {}", procs_name(opts, i));
+        |what: &str, i: usize| format!("the nemesis could not {what} node {}", opts.nodes[i]);
     match control {
         NodeControl::Pause(i) if !procs[i].signal(libc::SIGSTOP) => Err(fail("pause", i)),
         NodeControl::Resume(i) if !procs[i].signal(libc::SIGCONT) => Err(fail("resume", i)),
@@ -337,10 +337,6 @@ fn apply_control(
         }
         _ => Ok(()),
     }
-}
-
-fn procs_name(opts: &TestOptions, i: usize) -> &str {
-    opts.nodes.get(i).map_or("?", String::as_str)
 }
 
 /// Below this, the loop polls for node output instead of sleeping: a

@@ -202,7 +202,7 @@ impl Kv {
             key: to_value(key),
             value: to_value(value),
         };
-        self.expect_ack(ctx, request, KvResponse::WriteOk, then);
+        self.call(ctx, request, then, |reply| ack(reply, KvResponse::WriteOk));
     }
 
     /// Sets `key` to `to` if it currently holds `from`; a missing key fails
@@ -218,16 +218,6 @@ impl Kv {
     ) {
         let request = cas_request(key, from, to, if_missing);
         self.call(ctx, request, then, |reply| ack(reply, KvResponse::CasOk));
-    }
-
-    fn expect_ack<N, O: Outcome>(
-        &self,
-        ctx: &mut Ctx<N>,
-        request: KvRequest,
-        expected: KvResponse,
-        then: impl FnOnce(&mut N, &mut Ctx<N>, Result<(), KvError>) -> O + 'static,
-    ) {
-        self.call(ctx, request, then, move |reply| ack(reply, expected));
     }
 
     /// Sends `request`; `accept` turns the reply into the result.

@@ -12,6 +12,7 @@ use crate::protocol::{parse_line, Envelope, Init, InitOk};
 use crate::task::Tasks;
 use crate::{Node, Request};
 use std::cell::{Ref, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -19,6 +20,9 @@ use std::time::Duration;
 pub struct Runtime<N: Node> {
     core: Rc<RefCell<Core<N>>>,
     tasks: Tasks,
+    /// The outbox drained last, swapped back in empty: outputs are handed
+    /// over without a fresh allocation per event.
+    spare: VecDeque<Output>,
 }
 
 impl<N: Node> Runtime<N> {
@@ -34,6 +38,7 @@ impl<N: Node> Runtime<N> {
         Self {
             core,
             tasks: Tasks::default(),
+            spare: VecDeque::new(),
         }
     }
 
@@ -92,8 +97,10 @@ impl<N: Node> Runtime<N> {
     }
 
     /// Takes every queued output.
-    pub fn drain_output(&mut self) -> impl Iterator<Item = Output> {
-        std::mem::take(&mut self.core.borrow_mut().ctx.outbox).into_iter()
+    pub fn drain_output(&mut self) -> impl Iterator<Item = Output> + '_ {
+        self.spare.clear();
+        std::mem::swap(&mut self.core.borrow_mut().ctx.outbox, &mut self.spare);
+        self.spare.drain(..)
     }
 
     /// Polls every task that can make progress, oldest wake-up first, until

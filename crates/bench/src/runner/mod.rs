@@ -6,7 +6,7 @@
 //! processes today, an in-process simulation later) supply I/O and time.
 
 use crate::net::envelope::parse_envelope;
-use crate::net::journal::{raw_body, NetMessage};
+use crate::net::journal::{is_client_id, raw_body, NetMessage};
 use crate::net::{Delivery, Kind, Network, SendError};
 use crate::opts::TestOptions;
 use crate::rng::Rng;
@@ -681,12 +681,6 @@ impl Runner {
             json!({"type": "init", "node_id": self.nodes[i].name, "node_ids": self.opts.nodes});
         self.request(now, &client, i, as_map(body), owner, now + INIT_TIMEOUT);
     }
-}
-
-/// A Maelstrom client id: `c` and digits.
-fn is_client_id(id: &str) -> bool {
-    id.strip_prefix('c')
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn as_map(v: Value) -> Map<String, Value> {

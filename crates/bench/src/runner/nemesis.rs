@@ -111,12 +111,7 @@ impl Runner {
     /// always healed, as Maelstrom records `stop-partition` even when none
     /// is in effect.
     pub(super) fn heal_all(&mut self, now: u64) {
-        let Some(n) = &self.nemesis else {
-            if self.opts.nemesis_partition {
-                self.stop_fault(now, Fault::Partition);
-            }
-            return;
-        };
+        let Some(n) = &self.nemesis else { return };
         let packages = n.packages.clone();
         for (fault, active) in packages {
             if active || fault == Fault::Partition {

@@ -15,6 +15,7 @@ struct Slot {
     node: Box<dyn SimNode>,
     /// Lines that arrived while it was paused, handled when it resumes.
     held: Vec<String>,
+    /// Paused, or killed and not started again: it runs nothing.
     paused: bool,
     /// Offset (ns) and rate of the clock it sees.
     offset_ns: i64,
@@ -112,10 +113,12 @@ impl<'a> Nodes<'a> {
                 slot.node.handle_timeouts(t);
                 return Some(i);
             }
+            // Dead until started again: no timers, nothing handled (the
+            // network already drops what is sent to it).
             NodeControl::Kill(i) => {
                 let slot = &mut self.slots[i];
                 slot.held.clear();
-                slot.paused = false;
+                slot.paused = true;
             }
             NodeControl::Start(i) => {
                 let slot = &mut self.slots[i];

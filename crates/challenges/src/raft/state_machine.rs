@@ -5,26 +5,14 @@
 
 use glomers_node::kv::KvResponse;
 use glomers_node::{Error, ErrorCode};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// A client operation, as it arrives and as it sits in the log. Reads go
-/// through the log too: a read ordered among the writes by its log index is
-/// linearizable without leases or read indexes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Op {
-    Read { key: Value },
-    Write { key: Value, value: Value },
-    Cas { key: Value, from: Value, to: Value },
-}
-
-impl Op {
-    pub fn is_read(&self) -> bool {
-        matches!(self, Self::Read { .. })
-    }
-}
+/// A client operation, as it arrives and as it sits in the log: the
+/// lin-kv workload's request. Reads go through the log too: a read ordered
+/// among the writes by its log index is linearizable without leases or read
+/// indexes.
+pub use glomers_node::workloads::lin_kv::Request as Op;
 
 /// Registers by key. Keys are JSON values; their text is the map key, so
 /// `1` and `"1"` stay distinct.
