@@ -115,6 +115,12 @@ pub struct History {
 }
 
 impl History {
+    /// Room for `n` more ops: growing a vector of millions of ops copies
+    /// it into fresh pages each time.
+    pub fn reserve(&mut self, n: usize) {
+        self.ops.reserve(n);
+    }
+
     pub fn ops(&self) -> &[Op] {
         &self.ops
     }

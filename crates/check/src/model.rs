@@ -5,7 +5,7 @@
 //! ones every test runs and composes the verdict.
 
 use crate::common::{availability, compose, Availability, Validity};
-use crate::history::History;
+use crate::history::{History, Op};
 use crate::linearizable::Limits;
 use crate::{counter, echo, kafka, linearizable, set_full, txn, unique_ids};
 use serde_json::{Map, Value};
@@ -109,8 +109,44 @@ impl Default for Options {
     }
 }
 
+/// What a model's checker keeps of each op while a history is read, so
+/// the history need not hold every value: for list-append, the micro-ops
+/// compacted ([`txn::mops::Mops`]), which takes a million-transaction
+/// history from gigabytes of JSON trees to a few hundred megabytes. Hand
+/// [`Digest::take`] to [`crate::read::read_file_with`], then check with
+/// [`check_digested`]. Other models keep their ops whole.
+#[derive(Default)]
+pub struct Digest {
+    mops: Option<txn::mops::Mops>,
+}
+
+impl Digest {
+    pub fn for_model(model: Model) -> Self {
+        let compacts = matches!(model, Model::TxnListAppend | Model::ListAppend);
+        Self {
+            mops: compacts.then(txn::mops::Mops::default),
+        }
+    }
+
+    /// Moves what the checker needs out of `op`, as it is read.
+    pub fn take(&mut self, op: &mut Op) {
+        if let Some(m) = &mut self.mops {
+            m.take(op);
+        }
+    }
+}
+
 /// The model's own checker: the map Maelstrom files under `workload`.
 pub fn check_workload(model: Model, history: &History, opts: &Options) -> Value {
+    check_workload_digested(model, history, opts, &Digest::default())
+}
+
+fn check_workload_digested(
+    model: Model,
+    history: &History,
+    opts: &Options,
+    digest: &Digest,
+) -> Value {
     match model {
         Model::Echo => echo::check(history),
         Model::UniqueIds => unique_ids::check(history),
@@ -119,9 +155,12 @@ pub fn check_workload(model: Model, history: &History, opts: &Options) -> Value 
         Model::GCounter | Model::PnCounter => counter::check(history),
         Model::Counter => counter::check_bounds(history),
         Model::Kafka => kafka::check(history),
-        Model::TxnListAppend | Model::ListAppend => {
-            txn::check_list_append(history, &opts.consistency_models)
-        }
+        Model::TxnListAppend | Model::ListAppend => match &digest.mops {
+            Some(mops) => {
+                txn::list_append::check_compacted(history, mops, &opts.consistency_models)
+            }
+            None => txn::check_list_append(history, &opts.consistency_models),
+        },
         Model::TxnRwRegister | Model::RwRegister => {
             txn::check_rw_register(history, &opts.consistency_models)
         }
@@ -138,7 +177,12 @@ pub fn check_workload(model: Model, history: &History, opts: &Options) -> Value 
 /// `availability` when one is asked for) — a register history whose `cas`
 /// never succeeded is still linearizable.
 pub fn check(model: Model, history: &History, opts: &Options) -> Value {
-    let workload = check_workload(model, history, opts);
+    check_digested(model, history, opts, &Digest::default())
+}
+
+/// [`check`] of a history read with `digest` taking from its ops.
+pub fn check_digested(model: Model, history: &History, opts: &Options, digest: &Digest) -> Value {
+    let workload = check_workload_digested(model, history, opts, digest);
     if model.is_maelstrom_workload() {
         return compose(history, opts.availability, None, workload);
     }

@@ -5,6 +5,7 @@
 //! module per subcommand, and [`registry`] registers our solutions and the
 //! faulty fixtures so `--sim` can run them in-process by binary name.
 
+pub mod alloc;
 pub mod cli;
 pub mod commands;
 pub mod registry;

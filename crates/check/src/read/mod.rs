@@ -18,7 +18,7 @@ pub mod edn;
 use crate::history::{History, Op, OpType, Process};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -77,22 +77,89 @@ impl std::error::Error for ReadError {}
 
 /// Reads the history in `path` (its format from the name, else sniffed).
 pub fn read_file(path: &Path) -> Result<History, String> {
-    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    read_file_with(path, &mut |_| {})
+}
+
+/// Reads the history in `path`, handing each op to `take` (its index set)
+/// before the history keeps it, so a checker may move what it needs out of
+/// the op as it is read (see [`crate::txn::mops::Mops::take`]). If the fast
+/// path gives up midway, the file is read again and ops are handed over a
+/// second time, with the same indices.
+pub fn read_file_with(path: &Path, take: &mut dyn FnMut(&mut Op)) -> Result<History, String> {
+    let with_path = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let open = || {
+        File::open(path)
+            .map(|f| BufReader::with_capacity(1 << 16, f))
+            .map_err(|e| with_path(&e))
+    };
+    let mut reader = open()?;
     let format = match Format::of_path(path) {
         Some(f) => f,
-        None => Format::sniff(
-            reader
-                .fill_buf()
-                .map_err(|e| format!("{}: {e}", path.display()))?,
-        ),
+        None => Format::sniff(reader.fill_buf().map_err(|e| with_path(&e))?),
     };
-    read(reader, format).map_err(|e| format!("{}: {e}", path.display()))
+    // Jepsen writes 60–300 bytes per op; room for what the file can hold
+    // costs only address space until it is used.
+    let capacity = fs::metadata(path).map_or(0, |m| m.len() / 64) as usize;
+    if format == Format::Edn {
+        if let Some(history) =
+            read_edn_lines(&mut reader, capacity, take).map_err(|e| with_path(&e))?
+        {
+            return Ok(history);
+        }
+        // Not one plain op per line: the full reader starts over.
+        reader = open()?;
+    }
+    read_with(reader, format, take).map_err(|e| with_path(&e))
+}
+
+/// Jepsen's `history.edn`, one op map per line, read by the fast path
+/// ([`edn::line`]); `Ok(None)` as soon as a line is anything else.
+fn read_edn_lines<R: BufRead>(
+    reader: &mut R,
+    capacity: usize,
+    take: &mut dyn FnMut(&mut Op),
+) -> Result<Option<History>, ReadError> {
+    let mut builder = Builder::new(take);
+    builder.history.reserve(capacity);
+    let mut bytes = Vec::new();
+    for line in 1.. {
+        bytes.clear();
+        let n = reader
+            .read_until(b'\n', &mut bytes)
+            .map_err(|e| ReadError {
+                line,
+                column: 1,
+                message: e.to_string(),
+            })?;
+        if n == 0 {
+            break;
+        }
+        let Ok(text) = std::str::from_utf8(&bytes) else {
+            return Ok(None);
+        };
+        if text.bytes().all(edn::is_ws) {
+            continue;
+        }
+        match edn::line::form(text) {
+            Some((column, op @ Value::Object(_))) => builder.add(op, line, column)?,
+            _ => return Ok(None),
+        }
+    }
+    Ok(Some(builder.history))
 }
 
 /// Reads a history written in `format`.
 pub fn read<R: BufRead>(reader: R, format: Format) -> Result<History, ReadError> {
-    let mut builder = Builder::default();
+    read_with(reader, format, &mut |_| {})
+}
+
+/// [`read`], handing each op to `take` as [`read_file_with`] does.
+pub fn read_with<R: BufRead>(
+    reader: R,
+    format: Format,
+    take: &mut dyn FnMut(&mut Op),
+) -> Result<History, ReadError> {
+    let mut builder = Builder::new(take);
     match format {
         Format::JsonLines => {
             for (i, line) in reader.lines().enumerate() {
@@ -142,15 +209,23 @@ pub fn read<R: BufRead>(reader: R, format: Format) -> Result<History, ReadError>
 }
 
 /// Builds the history op by op, checking each against the ones before.
-#[derive(Default)]
-struct Builder {
+struct Builder<'t> {
     history: History,
     /// Each client process's invocation still waiting for its completion:
     /// (history index, line).
     open: HashMap<Process, (usize, usize)>,
+    take: &'t mut dyn FnMut(&mut Op),
 }
 
-impl Builder {
+impl<'t> Builder<'t> {
+    fn new(take: &'t mut dyn FnMut(&mut Op)) -> Self {
+        Self {
+            history: History::default(),
+            open: HashMap::new(),
+            take,
+        }
+    }
+
     fn add(&mut self, value: Value, line: usize, column: usize) -> Result<(), ReadError> {
         let at = |message: String| ReadError {
             line,
@@ -163,7 +238,7 @@ impl Builder {
                 crate::svg::cut(&value.to_string(), 80)
             )));
         };
-        let op = op_from_map(map).map_err(&at)?;
+        let mut op = op_from_map(map).map_err(&at)?;
         if op.process != Process::Nemesis {
             match (op.typ, self.open.get(&op.process)) {
                 (OpType::Invoke, Some((_, since))) => {
@@ -189,6 +264,8 @@ impl Builder {
         }
         let invoke = op.typ == OpType::Invoke;
         let process = op.process;
+        op.index = self.history.ops().len();
+        (self.take)(&mut op);
         let index = self.history.push(op);
         if invoke && process != Process::Nemesis {
             self.open.insert(process, (index, line));

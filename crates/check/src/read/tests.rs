@@ -166,3 +166,96 @@ proptest! {
         let _ = jsonl(&text);
     }
 }
+
+/// EDN text built from pieces that exercise both readers: plain atoms and
+/// collections the fast line reader takes, and forms it must leave to the
+/// full reader (sets, tags, characters, odd escapes, comments, ratios).
+fn edn_text() -> impl Strategy<Value = String> {
+    let atom = prop_oneof![
+        Just("nil".to_string()),
+        Just("true".to_string()),
+        Just("false".to_string()),
+        any::<i64>().prop_map(|i| i.to_string()),
+        Just("123456789012345678901234567890".to_string()),
+        Just("-0".to_string()),
+        Just("007".to_string()),
+        Just("1.5".to_string()),
+        Just("2N".to_string()),
+        Just("1/3".to_string()),
+        Just("0x1F".to_string()),
+        "[a-z][a-z0-9?!.-]{0,6}".prop_map(|s| format!(":{s}")),
+        Just(":foo/bar".to_string()),
+        Just(":a:b".to_string()),
+        Just("::auto".to_string()),
+        Just("sym-bol".to_string()),
+        Just("\\a".to_string()),
+        "[a-z \"\\\\]{0,8}".prop_map(|s| format!("{s:?}")),
+        Just(r#""tab\tq\"uote""#.to_string()),
+        Just(r#""\u00e9""#.to_string()),
+        Just("#inst \"2020\"".to_string()),
+        Just("#{1 2}".to_string()),
+        Just("; comment".to_string()),
+    ];
+    atom.prop_recursive(3, 24, 5, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..5)
+                .prop_map(|v| format!("[{}]", v.join(" "))),
+            proptest::collection::vec(inner.clone(), 0..4)
+                .prop_map(|v| format!("({})", v.join(", "))),
+            proptest::collection::vec(inner, 0..6).prop_map(|v| format!("{{{}}}", v.join(" "))),
+        ]
+    })
+}
+
+proptest! {
+    /// Whatever the fast line reader accepts, the full reader reads to the
+    /// same JSON, starting at the same column.
+    #[test]
+    fn fast_line_reader_agrees_with_the_full_reader(text in edn_text(), pad in 0usize..3) {
+        let line = format!("{}{text}", " ".repeat(pad));
+        if let Some((column, fast)) = edn::line::form(&line) {
+            let full = edn::parse_all(&line).expect("the full reader reads what the fast one did");
+            prop_assert_eq!(full.len(), 1);
+            prop_assert_eq!(full[0].0.column, column);
+            prop_assert_eq!(full[0].1.to_json(), fast);
+        }
+    }
+}
+
+#[test]
+fn fast_line_reader_takes_jepsen_lines_and_leaves_the_rest() {
+    for line in JEPSEN_LINES.lines() {
+        assert!(edn::line::form(line).is_some(), "{line}");
+    }
+    let kafka = r#"{:type :ok, :f :poll, :value [[:poll {"k1" [[0 12] [1 -3]]}]], :process 2}"#;
+    assert!(edn::line::form(kafka).is_some());
+    for other in [
+        "#jepsen.history.Op{:index 0, :type :invoke}",
+        "{:value #{1 2}}",
+        "{:value [:r 1 nil]} ; trailing comment",
+        "{:value \\a}",
+        "[{:type :invoke} {:type :ok}",
+    ] {
+        assert!(edn::line::form(other).is_none(), "{other}");
+    }
+}
+
+#[test]
+fn a_file_the_fast_path_gives_up_on_is_read_whole_by_the_full_reader() {
+    let dir = std::env::temp_dir().join(format!("glomers-read-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // Line 3 holds a set: the fast path stops there and the file starts over.
+    let text = format!(
+        "{}{}",
+        JEPSEN_LINES, "{:index 5, :type :invoke, :process 2, :f :txn, :value #{1}}\n"
+    );
+    let lines = dir.join("mixed.edn");
+    std::fs::write(&lines, &text).expect("write");
+    let mut taken = 0;
+    let h = read_file_with(&lines, &mut |_| taken += 1).expect("reads");
+    assert_eq!(h.ops().len(), 6);
+    assert_eq!(h.ops()[5].value, json!([1]));
+    assert_eq!(taken, 5 + 6, "the fast path's five ops, then all six again");
+    assert_eq!(h.ops().len(), edn(&text).expect("reads").ops().len());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -12,12 +12,11 @@
 //! append never read is placed after the key's last observed element, and
 //! the initial state is the empty list (`nil` and `[]` alike).
 
-use super::{
-    order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, Interner, StepWhy, Wanted, NONE,
-};
+use super::mops::{Mops, F};
+use super::{order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, StepWhy, Wanted, NONE};
 use crate::exact::cmp_values;
 use crate::graph::{Dep, DepGraph};
-use crate::history::{History, OpType};
+use crate::history::{History, Op, OpType};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -26,36 +25,40 @@ const INIT: u32 = NONE;
 
 /// One micro-op.
 #[derive(Debug, Clone, Copy)]
-struct Mop<'h> {
+struct Mop {
     append: bool,
     key: u32,
     /// The appended element (appends only).
     elem: u32,
-    /// The list read (reads only): None for `nil`, else a range of `elems`.
+    /// The list read (reads only): None for `nil`, else a range of the
+    /// store's lists.
     read: Option<(u32, u32)>,
     /// Position in its transaction.
     at: u32,
-    raw: &'h Value,
 }
 
 struct La<'h> {
     ops: ClientOps<'h>,
-    mops: Vec<Mop<'h>>,
+    mops: Vec<Mop>,
     /// Each op's range of `mops`.
     txn: Vec<(u32, u32)>,
-    /// The contents of every read list.
-    elems: Vec<u32>,
-    keys: Interner<'h>,
-    vals: Interner<'h>,
+    /// Keys, elements and read lists, interned.
+    store: &'h Mops,
 }
 
 /// Checks a list-append history; see the module doc.
 pub fn check(history: &History, models: &[String]) -> Value {
+    check_compacted(history, &Mops::of(history), models)
+}
+
+/// Checks a list-append history whose micro-ops `store` holds (the
+/// history's values may have been taken into it as it was read).
+pub fn check_compacted(history: &History, store: &Mops, models: &[String]) -> Value {
     let wanted = match Wanted::new(models) {
         Ok(w) => w,
         Err(e) => return unknown(e),
     };
-    match La::parse(history).and_then(|la| la.analyse(&wanted)) {
+    match La::parse(history, store).and_then(|la| la.analyse(&wanted)) {
         Ok(v) => v,
         Err(e) => unknown(e),
     }
@@ -65,7 +68,7 @@ fn possible(t: OpType) -> bool {
     matches!(t, OpType::Ok | OpType::Info)
 }
 
-/// A range of `La::elems`: one read's list.
+/// A range of the store's lists: one read's list.
 type Range = (u32, u32);
 
 /// A key's version order.
@@ -79,109 +82,92 @@ struct Orders {
     incompatible: Vec<(u32, Range, Range)>,
 }
 
+/// Why Elle cannot read an op whose value is not a list of appends and
+/// reads.
+fn unreadable(op: &Op) -> String {
+    let Value::Array(mops) = &op.value else {
+        return format!(
+            "op {} has value {}, not a list of micro-ops; Elle cannot read it and its checker \
+             throws, so the result is :valid? :unknown",
+            op.index, op.value
+        );
+    };
+    let raw = mops
+        .iter()
+        .find(|m| !matches!(m.get(0).and_then(Value::as_str), Some("append" | "r")))
+        .unwrap_or(&super::NULL);
+    format!(
+        "op {} has micro-op {raw}, neither a read nor an append: Elle's verify-mop-types throws \
+         :unexpected-txn-micro-op-types, so the result is :valid? :unknown",
+        op.index
+    )
+}
+
 impl<'h> La<'h> {
-    fn parse(history: &'h History) -> Result<Self, String> {
-        let ops = ClientOps::new(history);
+    fn parse(history: &'h History, store: &'h Mops) -> Result<Self, String> {
+        let ops = ClientOps::new(history).with_store(store);
         let mut la = La {
             mops: Vec::new(),
             txn: Vec::with_capacity(ops.len()),
-            elems: Vec::new(),
-            keys: Interner::default(),
-            vals: Interner::default(),
+            store,
             ops,
         };
         let mut invoked: FxSet<u64> = FxSet::default();
         for p in 0..la.ops.len() {
             let op = la.ops.ops[p];
             let start = la.mops.len() as u32;
-            let mops: &[Value] = match &op.value {
-                Value::Null => &[],
-                Value::Array(m) => m,
-                other => {
-                    return Err(format!(
-                        "op {} has value {other}, not a list of micro-ops; Elle cannot read it \
-                         and its checker throws, so the result is :valid? :unknown",
-                        op.index
-                    ))
-                }
+            let mops = match store.of_op(op.index) {
+                Some(m) if m.iter().all(|m| m.f != F::Write) => m,
+                _ => return Err(unreadable(&la.ops.op(p))),
             };
-            for (at, raw) in mops.iter().enumerate() {
-                let parts = raw.as_array().map(Vec::as_slice).unwrap_or(&[]);
-                let f = parts.first().and_then(Value::as_str);
-                let k = parts.get(1).unwrap_or(&super::NULL);
-                let v = parts.get(2).unwrap_or(&super::NULL);
-                let key = la.keys.id(k);
-                match f {
-                    Some("append") => {
-                        let elem = la.vals.id(v);
-                        if op.typ == OpType::Invoke && !invoked.insert(super::pair(key, elem)) {
-                            return Err(format!(
-                                "value {v} appended to key {k} multiple times (op {}): Elle's \
-                                 verify-unique-appends throws :duplicate-appends, so the result \
-                                 is :valid? :unknown",
-                                op.index
-                            ));
-                        }
-                        la.mops.push(Mop {
-                            append: true,
-                            key,
-                            elem,
-                            read: None,
-                            at: at as u32,
-                            raw,
-                        });
-                    }
-                    Some("r") => {
-                        let read = match v {
-                            Value::Array(list) => {
-                                let s = la.elems.len() as u32;
-                                for e in list {
-                                    let id = la.vals.id(e);
-                                    la.elems.push(id);
-                                }
-                                Some((s, la.elems.len() as u32))
-                            }
-                            Value::Null => None,
-                            other if possible(op.typ) => {
-                                return Err(format!(
-                                    "op {} read key {k} = {other}, not a list; Elle's list-append \
-                                     checker throws on it, so the result is :valid? :unknown",
-                                    op.index
-                                ))
-                            }
-                            _ => None,
-                        };
-                        la.mops.push(Mop {
-                            append: false,
-                            key,
-                            elem: NONE,
-                            read,
-                            at: at as u32,
-                            raw,
-                        });
-                    }
-                    _ => {
+            for (at, m) in mops.iter().enumerate() {
+                let k = store.keys.value(m.key);
+                let append = m.f == F::Append;
+                if append {
+                    if op.typ == OpType::Invoke && !invoked.insert(super::pair(m.key, m.val)) {
                         return Err(format!(
-                            "op {} has micro-op {raw}, neither a read nor an append: Elle's \
-                             verify-mop-types throws :unexpected-txn-micro-op-types, so the result \
+                            "value {} appended to key {k} multiple times (op {}): Elle's \
+                             verify-unique-appends throws :duplicate-appends, so the result \
                              is :valid? :unknown",
+                            store.vals.value(m.val),
                             op.index
-                        ))
+                        ));
+                    }
+                } else if m.list.is_none() && possible(op.typ) {
+                    let v = store.vals.value(m.val);
+                    if !v.is_null() {
+                        return Err(format!(
+                            "op {} read key {k} = {v}, not a list; Elle's list-append checker \
+                             throws on it, so the result is :valid? :unknown",
+                            op.index
+                        ));
                     }
                 }
+                la.mops.push(Mop {
+                    append,
+                    key: m.key,
+                    elem: if append { m.val } else { NONE },
+                    read: m.list,
+                    at: at as u32,
+                });
             }
             la.txn.push((start, la.mops.len() as u32));
         }
         Ok(la)
     }
 
-    fn mops(&self, p: usize) -> &[Mop<'h>] {
+    fn mops(&self, p: usize) -> &[Mop] {
         let (s, e) = self.txn[p];
         &self.mops[s as usize..e as usize]
     }
 
     fn list(&self, r: (u32, u32)) -> &[u32] {
-        &self.elems[r.0 as usize..r.1 as usize]
+        self.store.list(r)
+    }
+
+    /// The last element of a non-empty read.
+    fn last(&self, r: (u32, u32)) -> u32 {
+        self.store.list(r)[(r.1 - r.0) as usize - 1]
     }
 
     fn list_json(&self, r: Option<(u32, u32)>) -> Value {
@@ -190,21 +176,21 @@ impl<'h> La<'h> {
             Some(r) => Value::Array(
                 self.list(r)
                     .iter()
-                    .map(|&e| self.vals.value(e).clone())
+                    .map(|&e| self.store.vals.value(e).clone())
                     .collect(),
             ),
         }
     }
 
     fn key(&self, k: u32) -> &'h Value {
-        self.keys.value(k)
+        self.store.keys.value(k)
     }
 
     fn elem(&self, e: u32) -> Value {
         if e == INIT {
             Value::Null
         } else {
-            self.vals.value(e).clone()
+            self.store.vals.value(e).clone()
         }
     }
 
@@ -295,7 +281,7 @@ impl<'h> La<'h> {
                     writer.insert(pair(m.key, m.elem), p as u32);
                 } else {
                     let last = match m.read {
-                        Some(r) if r.1 > r.0 => self.elems[r.1 as usize - 1],
+                        Some(r) if r.1 > r.0 => self.last(r),
                         Some(_) => INIT,
                         None if typ == OpType::Info => continue,
                         None => INIT,
@@ -334,7 +320,7 @@ impl<'h> La<'h> {
                         g.add(r as usize, p, Dep::Rw);
                     }
                 } else if let Some(r) = m.read.filter(|r| r.1 > r.0) {
-                    let last = self.elems[r.1 as usize - 1];
+                    let last = self.last(r);
                     if let Some(&w) = ix.writer.get(&pair(m.key, last)) {
                         g.add(w as usize, p, Dep::Wr);
                     }
@@ -385,8 +371,13 @@ impl<'h> La<'h> {
         Ok(found.result(wanted))
     }
 
-    fn mop_json(m: &Mop) -> Value {
-        m.raw.clone()
+    fn mop_json(&self, m: &Mop) -> Value {
+        let (f, v) = if m.append {
+            ("append", self.store.vals.value(m.elem).clone())
+        } else {
+            ("r", self.list_json(m.read))
+        };
+        json!([f, self.key(m.key), v])
     }
 
     /// `g1a-cases`: ok reads of elements failed transactions appended.
@@ -412,15 +403,15 @@ impl<'h> La<'h> {
                             "G1a",
                             Box::new(move || {
                                 let (op, wr) = (&self.ops.ops[p], &self.ops.ops[w as usize]);
-                                json!({"op": self.ops.op_json(p), "mop": Self::mop_json(&m),
+                                json!({"op": self.ops.op_json(p), "mop": self.mop_json(&m),
                                        "writer": self.ops.op_json(w as usize),
-                                       "element": self.vals.value(e),
+                                       "element": self.store.vals.value(e),
                                        "explanation": format!(
                                            "Op {} read key {} = {}, which contains {}, appended \
                                             by op {}, a transaction that failed (an aborted read).",
                                            op.index, super::edn(self.key(m.key)),
                                            super::edn(&self.list_json(m.read)),
-                                           super::edn(self.vals.value(e)), wr.index)})
+                                           super::edn(self.store.vals.value(e)), wr.index)})
                             }),
                         );
                     }
@@ -439,7 +430,7 @@ impl<'h> La<'h> {
                 match last.iter_mut().find(|(k, _)| *k == m.key) {
                     Some((_, prev)) => {
                         // Elle's `if-let` skips a previous element of nil or false.
-                        if truthy(self.vals.value(*prev)) {
+                        if truthy(self.store.vals.value(*prev)) {
                             im.insert(pair(m.key, *prev), p as u32);
                         }
                         *prev = m.elem;
@@ -456,7 +447,7 @@ impl<'h> La<'h> {
                 let Some(r) = m.read.filter(|r| r.1 > r.0) else {
                     continue;
                 };
-                let e = self.elems[r.1 as usize - 1];
+                let e = self.last(r);
                 let Some(&w) = im.get(&pair(m.key, e)) else {
                     continue;
                 };
@@ -468,16 +459,16 @@ impl<'h> La<'h> {
                     "G1b",
                     Box::new(move || {
                         let (op, wr) = (&self.ops.ops[p], &self.ops.ops[w as usize]);
-                        json!({"op": self.ops.op_json(p), "mop": Self::mop_json(&m),
+                        json!({"op": self.ops.op_json(p), "mop": self.mop_json(&m),
                                "writer": self.ops.op_json(w as usize),
-                               "element": self.vals.value(e),
+                               "element": self.store.vals.value(e),
                                "explanation": format!(
                                    "Op {} read key {} = {}, ending in {}, which op {} appended \
                                     and then appended to key {} again: an intermediate state \
                                     (an intermediate read).",
                                    op.index, super::edn(self.key(m.key)),
                                    super::edn(&self.list_json(m.read)),
-                                   super::edn(self.vals.value(e)), wr.index,
+                                   super::edn(self.store.vals.value(e)), wr.index,
                                    super::edn(self.key(m.key)))})
                     }),
                 );
@@ -540,7 +531,7 @@ impl<'h> La<'h> {
                                 State::Nil => Vec::new(),
                             };
                             let exp = Value::Array(exp);
-                            json!({"op": self.ops.op_json(p), "mop": Self::mop_json(&m),
+                            json!({"op": self.ops.op_json(p), "mop": self.mop_json(&m),
                                    "expected": exp,
                                    "explanation": format!(
                                        "Op {} read key {} = {}, but its own earlier reads and \
@@ -572,14 +563,14 @@ impl<'h> La<'h> {
                         found.add(
                             "future-read",
                             Box::new(move || {
-                                json!({"op": self.ops.op_json(p), "mop": Self::mop_json(&read),
-                                       "element": self.vals.value(e),
+                                json!({"op": self.ops.op_json(p), "mop": self.mop_json(&read),
+                                       "element": self.store.vals.value(e),
                                        "explanation": format!(
                                            "Op {} read key {} = {}, which contains {}, an \
                                             element the same transaction appends only later.",
                                            self.ops.ops[p].index, super::edn(self.key(read.key)),
                                            super::edn(&self.list_json(read.read)),
-                                           super::edn(self.vals.value(e)))})
+                                           super::edn(self.store.vals.value(e)))})
                             }),
                         );
                         break;
@@ -622,7 +613,7 @@ impl<'h> La<'h> {
                         "no completed operation appended {} to key {}, yet a read returned it: \
                          Elle's dirty-update-cases asserts a writer exists, so Maelstrom's \
                          checker dies and the result is :valid? :unknown",
-                        self.vals.value(v),
+                        self.store.vals.value(v),
                         self.key(k)
                     ));
                 };
@@ -683,7 +674,7 @@ impl<'h> La<'h> {
                         let mut dups: Vec<(&Value, u32)> = counts
                             .into_iter()
                             .filter(|&(_, c)| c > 1)
-                            .map(|(e, c)| (self.vals.value(e), c))
+                            .map(|(e, c)| (self.store.vals.value(e), c))
                             .collect();
                         dups.sort_by(|a, b| cmp_values(a.0, b.0));
                         let text: Vec<String> = dups
@@ -694,7 +685,7 @@ impl<'h> La<'h> {
                             .iter()
                             .map(|(e, c)| (super::edn(e), json!(c)))
                             .collect();
-                        json!({"op": self.ops.op_json(p), "mop": Self::mop_json(&m),
+                        json!({"op": self.ops.op_json(p), "mop": self.mop_json(&m),
                                "duplicates": map,
                                "explanation": format!(
                                    "Op {} read key {} = {}, in which {}; every element is \
@@ -809,7 +800,7 @@ impl Ix<'_, '_> {
                     let Some(r) = m.read.filter(|r| r.1 > r.0) else {
                         continue;
                     };
-                    let last = la.elems[r.1 as usize - 1];
+                    let last = la.last(r);
                     if self.writer.get(&pair(m.key, last)) == Some(&(a as u32)) {
                         return StepWhy {
                             data: json!({"type": "wr", "key": la.key(m.key), "value": la.elem(last),
@@ -836,7 +827,7 @@ impl Ix<'_, '_> {
                             && x.key == m.key
                             && match x.read.filter(|r| r.1 > r.0) {
                                 None => prev == INIT,
-                                Some(r) => la.elems[r.1 as usize - 1] == prev,
+                                Some(r) => la.last(r) == prev,
                             }
                     });
                     let text = if prev == INIT {

@@ -28,6 +28,7 @@
 pub mod cycles;
 pub mod list_append;
 pub mod models;
+pub mod mops;
 pub mod rw_register;
 
 use crate::graph::{Dep, DepGraph, Deps, RealtimeEvent, Step};
@@ -106,6 +107,8 @@ pub(crate) struct ClientOps<'h> {
     pub ops: Vec<&'h Op>,
     /// The other half of each op (invocation ↔ completion), or NONE.
     pub partner: Vec<u32>,
+    /// Where the values taken from the ops as they were read are kept.
+    store: Option<&'h mops::Mops>,
 }
 
 impl<'h> ClientOps<'h> {
@@ -128,7 +131,31 @@ impl<'h> ClientOps<'h> {
                 partner[p] = i as u32;
             }
         }
-        Self { ops, partner }
+        Self {
+            ops,
+            partner,
+            store: None,
+        }
+    }
+
+    /// The same ops, their values (where taken) kept in `store`.
+    pub fn with_store(self, store: &'h mops::Mops) -> Self {
+        Self {
+            store: Some(store),
+            ..self
+        }
+    }
+
+    /// Op `p` whole, its value rebuilt if it was taken into the store.
+    pub fn op(&self, p: usize) -> std::borrow::Cow<'h, Op> {
+        let op = self.ops[p];
+        match self.store.and_then(|s| s.op_value(op)) {
+            Some(value) => std::borrow::Cow::Owned(Op {
+                value,
+                ..op.clone()
+            }),
+            None => std::borrow::Cow::Borrowed(op),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -139,13 +166,14 @@ impl<'h> ClientOps<'h> {
         self.ops[p].typ
     }
 
-    /// The invocation of a completion (or the op itself if it has none).
-    pub fn invocation(&self, p: usize) -> &'h Op {
+    /// The invocation of a completion (or the op itself if it has none),
+    /// as [`op`](Self::op) gives it.
+    pub fn invocation(&self, p: usize) -> std::borrow::Cow<'h, Op> {
         let i = self.partner[p];
         if i != NONE && self.ops[p].typ != OpType::Invoke {
-            self.ops[i as usize]
+            self.op(i as usize)
         } else {
-            self.ops[p]
+            self.op(p)
         }
     }
 
@@ -176,7 +204,7 @@ impl<'h> ClientOps<'h> {
     }
 
     pub fn op_json(&self, p: usize) -> Value {
-        serde_json::to_value(self.ops[p]).unwrap_or(Value::Null)
+        serde_json::to_value(&*self.op(p)).unwrap_or(Value::Null)
     }
 }
 
@@ -403,7 +431,7 @@ pub(crate) fn order_step(ops: &ClientOps, a: usize, b: usize, dep: Dep) -> StepW
     };
     StepWhy {
         data: json!({"type": "realtime", "a'": ops.op_json(a),
-                     "b": serde_json::to_value(inv).unwrap_or(Value::Null)}),
+                     "b": serde_json::to_value(&*inv).unwrap_or(Value::Null)}),
         text: format!(
             "{{a}} completed at index {},{when} before the invocation of {{b}}, at index {}",
             a_op.index, inv.index
@@ -437,7 +465,7 @@ pub(crate) fn render_cycle(
     let binding: Vec<String> = steps
         .iter()
         .enumerate()
-        .map(|(i, s)| format!("  T{} = {}", i + 1, edn_op(ops.ops[s.from])))
+        .map(|(i, s)| format!("  T{} = {}", i + 1, edn_op(&ops.op(s.from))))
         .collect();
     let mut then = String::new();
     for (i, line) in lines.iter().enumerate() {

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub fn main(args: CheckArgs) -> i32 {
+    small_pages();
     let mut worst = 0;
     for input in &args.inputs {
         let code = match check_one(&args, input) {
@@ -38,6 +39,18 @@ pub fn main(args: CheckArgs) -> i32 {
         worst = worst.max(code);
     }
     worst
+}
+
+/// Asks Linux for 4 KiB pages only. With transparent huge pages the
+/// allocator's arenas fault in 2 MiB at a time, each zeroed whole, again
+/// after every purge: on a million-transaction history that was a third of
+/// the time (sys 4.0 s of 13.5; 1.4 s with small pages).
+fn small_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 /// What an input is: the history file, and what its run says about it.
@@ -163,10 +176,11 @@ fn check_one(args: &CheckArgs, input: &Path) -> Result<i32, String> {
     let opts = options(args, &source)?;
 
     let read_start = Instant::now();
-    let history = read::read_file(&source.history)?;
+    let mut digest = model::Digest::for_model(model);
+    let history = read::read_file_with(&source.history, &mut |op| digest.take(op))?;
     let read_time = read_start.elapsed();
     let check_start = Instant::now();
-    let results = model::check(model, &history, &opts);
+    let results = model::check_digested(model, &history, &opts, &digest);
     let check_time = check_start.elapsed();
     let verdict = Validity::of(&results);
 

@@ -86,8 +86,10 @@
 //! [`parse`] holds the reader itself: bytes to tokens to forms, with an
 //! explicit stack.
 
+pub mod line;
 mod parse;
 
+pub use parse::is_ws;
 use parse::*;
 
 use std::fmt;

@@ -30,7 +30,7 @@ pub(super) static CLASS: [u8; 256] = {
     table
 };
 
-pub(super) fn is_ws(b: u8) -> bool {
+pub fn is_ws(b: u8) -> bool {
     CLASS[b as usize] == WS
 }
 

@@ -7,8 +7,20 @@ use crate::history::build;
 use serde_json::json;
 use OpType::{Fail, Info, Ok};
 
+/// Checks `h` twice: whole, and with its values taken as `glomers check`
+/// takes them while reading (every op compacted, values rebuilt only to be
+/// shown); both must say exactly the same.
 fn check(h: &History, m: &[&str]) -> Value {
-    super::check(h, &models(m))
+    let whole = super::check(h, &models(m));
+    let mut mops = Mops::default();
+    let mut taken = History::default();
+    for op in h.ops() {
+        let mut op = op.clone();
+        mops.take(&mut op);
+        taken.push(op);
+    }
+    assert_eq!(check_compacted(&taken, &mops, &models(m)), whole);
+    whole
 }
 
 #[test]

@@ -380,11 +380,7 @@ pub fn check_figures(
 ) -> CheckFigures {
     // Hand memory freed by earlier benchmarks back to the system first, so
     // the peak's growth is this check's alone.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free heap pages.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    crate::alloc::release_free_memory();
     let before = reset_peak_rss();
     let start = Instant::now();
     let result = check(history);

@@ -90,18 +90,10 @@ fn relay<N: Node>(node: N, requests: u64, window: u64) -> (Duration, u64) {
     (start.elapsed(), answered)
 }
 
-/// Heap bytes in use (glibc's count of allocated bytes; exact, unlike RSS,
-/// which hides memory the allocator reuses).
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// Heap bytes this thread holds (counted by the allocator; exact, unlike
+/// RSS, which hides memory the allocator reuses).
 fn heap_in_use() -> Option<u64> {
-    // SAFETY: mallinfo2 only reads the allocator's own statistics.
-    let info = unsafe { libc::mallinfo2() };
-    Some(info.uordblks as u64)
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn heap_in_use() -> Option<u64> {
-    None
+    crate::alloc::held_by_this_thread().map(|b| b.max(0) as u64)
 }
 
 /// Heap bytes held per RPC in flight: what `count` requests waiting for
