@@ -87,6 +87,20 @@ impl Deps {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// This set and `kind`.
+    pub fn with(self, kind: Dep) -> Self {
+        Deps(self.0 | kind.bit())
+    }
+
+    pub fn union(self, other: Deps) -> Self {
+        Deps(self.0 | other.0)
+    }
+
+    /// As a bit mask, one bit per kind in [`Dep`] order.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
 }
 
 /// Which cycles count: the dependency kinds a cycle may use, and how its

@@ -10,15 +10,19 @@
 //! Elle explains the step from a to b with the first of its explainers that
 //! knows a reason (list-append: ww, wr, rw, then real time or process;
 //! rw-register: wr, ww, rw, then the rest), whatever edge its search took.
-//! Here the search runs on the graph with each edge reduced to that one
-//! explained kind, so a cycle found has exactly the type Elle's explainer
-//! would give it; Elle's breadth-first search instead takes raw edges and
-//! drops a typed spec's cycle whose explanation disagrees, which can make it
-//! miss an anomaly that exists elsewhere in the component. We return the
-//! shortest cycle of each kind (for components up to [`FULL_SEARCH`]
-//! vertices; beyond that, the shortest through a few likely vertices), and
-//! only simple cycles, as Elle does.
+//! As in Elle, each anomaly is searched on the raw edges with Elle's own
+//! breadth-first search ([`bfs`]), the first start that yields a cycle
+//! wins, and the cycle is then named by its explained steps: a typed
+//! anomaly (G-single-item, G-nonadjacent-item, G2-item and their variants)
+//! whose cycle is explained as another type finds nothing in this
+//! component, and an untyped one (G0, G1c…) is reported under the type its
+//! explanation gives. Where the search's budget runs out (where Elle would
+//! hit its 1 s timeout), the shortest cycle of the explained kinds stands
+//! in (for components up to [`FULL_SEARCH`] vertices; beyond that, the
+//! shortest through a few likely vertices). Only simple cycles count, as in
+//! Elle.
 
+use super::bfs::{self, Outcome, RwMode};
 use super::models;
 use crate::graph::{CycleShape, Dep, DepGraph, Deps, RwRule, Step};
 use std::collections::{BTreeSet, HashSet};
@@ -177,6 +181,44 @@ impl Base {
         }
     }
 
+    /// The spec Elle's breadth-first search runs for this anomaly, with
+    /// its process or real-time variant's edge `extra`
+    /// (`cycle-anomaly-specs` through `spec->path`).
+    fn elle_spec(self, extra: Option<Dep>) -> bfs::Spec {
+        let data = Deps::of(&[Dep::Ww, Dep::Wr]);
+        let (legal, want, want_rw, mode) = match self {
+            Base::G0 => (Deps::of(&[Dep::Ww]), vec![], 0, RwMode::None),
+            Base::G1c => (data, vec![Deps::of(&[Dep::Wr])], 0, RwMode::None),
+            Base::Single => (data, vec![], 1, RwMode::Single),
+            Base::Nonadjacent => (data, vec![], 2, RwMode::NonadjacentFree),
+            Base::G2Item => (
+                Deps::of(&[Dep::Ww, Dep::Wr, Dep::Rw]),
+                vec![],
+                2,
+                RwMode::None,
+            ),
+        };
+        let mut spec = bfs::Spec {
+            legal,
+            want,
+            want_rw,
+            mode,
+            filter: legal,
+        };
+        if want_rw > 0 {
+            spec.filter = spec.filter.with(Dep::Rw);
+        }
+        for w in spec.want.clone() {
+            spec.filter = spec.filter.union(w);
+        }
+        if let Some(x) = extra {
+            spec.legal = spec.legal.with(x);
+            spec.want.push(Deps::of(&[x]));
+            spec.filter = spec.filter.with(x);
+        }
+        spec
+    }
+
     /// G0 and G1c specs have no `:type`: Elle reports whatever the cycle
     /// found is explained as.
     fn typed(self) -> bool {
@@ -298,18 +340,29 @@ pub fn search_component(graph: &DepGraph, component: &[usize], explain: &[Dep]) 
             Some(Dep::Realtime) if !has_realtime => continue,
             _ => {}
         }
-        let extra: Vec<Dep> = extra.iter().copied().collect();
-        let shape = base.shape(&extra);
-        let Some(steps) = find_cycle(&explained, shape) else {
+        // Elle's search on the raw edges; where its budget runs out (Elle
+        // would hit its 1 s timeout), the shortest cycle of the explained
+        // kinds instead.
+        let steps = match bfs::search(&raw, &base.elle_spec(*extra)) {
+            Outcome::Found(vertices) => explain_steps(&explained, &vertices),
+            Outcome::None => None,
+            Outcome::Exhausted => {
+                let extra: Vec<Dep> = extra.iter().copied().collect();
+                find_cycle(&explained, base.shape(&extra)).map(rotate)
+            }
+        };
+        let Some(steps) = steps else {
             continue;
         };
         let Some(kind) = classify(&steps) else {
             continue;
         };
+        // A typed spec whose cycle is explained as another type finds
+        // nothing in this component: Elle tries no other start.
         if base.typed() && &kind != name {
             continue;
         }
-        let steps = rotate(steps)
+        let steps = steps
             .into_iter()
             .map(|s| Step {
                 from: component[s.from],
@@ -324,6 +377,18 @@ pub fn search_component(graph: &DepGraph, component: &[usize], explain: &[Dep]) 
         );
     }
     found
+}
+
+/// A cycle Elle's search found (its vertices, back to the first), each
+/// step named as Elle's explainer names it.
+fn explain_steps(explained: &DepGraph, vertices: &[usize]) -> Option<Vec<Step>> {
+    vertices
+        .windows(2)
+        .map(|pair| {
+            let dep = explained.deps(pair[0], pair[1]).kinds().next()?;
+            Some(Step { from: pair[0], dep })
+        })
+        .collect()
 }
 
 /// Starts the cycle where Elle's search starts one: its first step must be
@@ -537,6 +602,58 @@ mod tests {
             ]
         );
         assert_eq!(order.last(), Some(&"G2-item-realtime"));
+    }
+
+    #[test]
+    fn a_typed_anomaly_elle_first_finds_explained_otherwise_is_not_reported() {
+        // From vertex 0, Elle's G-single-item search takes 0 -rw-> 1 -wr-> 0,
+        // but 0 → 1 is also ww, and list-append explains ww first: the cycle
+        // is G1c, so G-single-item is dropped for this component, although
+        // 1 -rw-> 2 -wr-> 1 is a clean one (another start Elle never tries).
+        let g = graph(
+            3,
+            &[
+                (0, 1, Dep::Rw),
+                (0, 1, Dep::Ww),
+                (1, 0, Dep::Wr),
+                (1, 2, Dep::Rw),
+                (2, 1, Dep::Wr),
+            ],
+        );
+        let found = names(&search_component(&g, &[0, 1, 2], LA));
+        assert!(found.contains(&"G1c".to_string()), "{found:?}");
+        assert!(!found.contains(&"G-single-item".to_string()), "{found:?}");
+        // Without the double edge, the first start's cycle is G-single-item.
+        let g = graph(3, &[(0, 1, Dep::Rw), (1, 0, Dep::Wr), (1, 2, Dep::Ww)]);
+        let found = names(&search_component(&g, &[0, 1, 2], LA));
+        assert!(found.contains(&"G-single-item".to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn a_search_past_its_budget_falls_back_to_the_shortest_cycle() {
+        // 0 -rw-> 1, a clique of ww edges among 1..=30, and the only way
+        // back to 0 a chain of ten ww edges from 30. Elle's breadth-first
+        // search grows every path through the clique (paths are never
+        // merged) and runs out of budget before the chain's end; the
+        // shortest-cycle search still finds the G-single-item.
+        let (clique, n) = (30, 41);
+        let mut edges = vec![(0, 1, Dep::Rw), (n - 1, 0, Dep::Ww)];
+        for a in 1..=clique {
+            for b in 1..=clique {
+                if a != b {
+                    edges.push((a, b, Dep::Ww));
+                }
+            }
+        }
+        for v in clique..n - 1 {
+            edges.push((v, v + 1, Dep::Ww));
+        }
+        let g = graph(n, &edges);
+        let spec = Base::Single.elle_spec(None);
+        assert_eq!(bfs::search(&g, &spec), Outcome::Exhausted);
+        let all: Vec<usize> = (0..n).collect();
+        let found = names(&search_component(&g, &all, LA));
+        assert!(found.contains(&"G-single-item".to_string()), "{found:?}");
     }
 
     #[test]

@@ -25,6 +25,7 @@
 //! on hash-map order (which of two equally long reads is the version order,
 //! the order of witnesses), ours is deterministic: history order.
 
+pub mod bfs;
 pub mod cycles;
 pub mod list_append;
 pub mod models;
