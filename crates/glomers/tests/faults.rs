@@ -248,3 +248,75 @@ fn shrinking_drops_the_faults_a_failure_does_not_need() {
     );
     assert!(!smallest.nemesis_faults.pause, "pause was not needed");
 }
+
+#[test]
+fn the_lamport_diagram_draws_pauses_and_kills_on_the_right_lanes() {
+    use glomers_bench::net::journal::read_events;
+    let mut o = with_faults(sim_options("echo", "echo", 3), true, true, false);
+    o.time_limit_s = 10;
+    o.rate = 20.0;
+    let out = simulate(&o);
+    let file = std::fs::File::open(out.dir.join("net-journal.jsonl")).expect("journal");
+    let last = read_events(std::io::BufReader::new(file))
+        .map(|e| e.time)
+        .max()
+        .unwrap_or(0);
+    // Expected: every node paused or killed before the journal's last event.
+    let mut expected: Vec<(String, String)> = Vec::new();
+    for op in jsonl(&out.dir, "history.jsonl") {
+        let time = op["time"].as_u64().unwrap_or(u64::MAX);
+        if op["process"] != "nemesis" || op["type"] != "info" || time > last {
+            continue;
+        }
+        let (class, what) = match op["f"].as_str() {
+            Some("pause") => ("pause", "paused"),
+            Some("kill") => ("kill", "killed"),
+            _ => continue,
+        };
+        for (node, done) in op["value"].as_object().into_iter().flatten() {
+            if done == what {
+                expected.push((class.to_string(), node.clone()));
+            }
+        }
+    }
+    expected.sort();
+    assert!(expected.iter().any(|(c, _)| c == "pause"), "{expected:?}");
+    assert!(expected.iter().any(|(c, _)| c == "kill"), "{expected:?}");
+
+    let svg = std::fs::read_to_string(out.dir.join("messages.svg")).expect("messages.svg");
+    assert!(!svg.contains("Additional network events"), "one page");
+    // Each lane's x, from its name label.
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        Some(
+            tag.split(&format!(" {name}=\""))
+                .nth(1)?
+                .split('"')
+                .next()?
+                .to_string(),
+        )
+    };
+    let lane_x = |node: &str| -> f64 {
+        svg.split("<text class=\"name\"")
+            .skip(1)
+            .find(|t| t.contains(&format!("<title>{node}</title>")))
+            .and_then(|t| attr(t, "x"))
+            .and_then(|x| x.parse().ok())
+            .expect("a lane for the node")
+    };
+    let mut drawn: Vec<(String, String)> = Vec::new();
+    for class in ["pause", "kill"] {
+        for band in svg.split(&format!("<g class=\"fault {class}\"")).skip(1) {
+            let node = attr(band, "data-node").expect("data-node");
+            let x: f64 = attr(band, "x").and_then(|x| x.parse().ok()).expect("x");
+            let w: f64 = attr(band, "width").and_then(|x| x.parse().ok()).expect("w");
+            assert!(
+                (x + w / 2.0 - lane_x(&node)).abs() < 0.1,
+                "{class} band of {node} off its lane"
+            );
+            assert!(band.contains("<title>") && band.contains(&node));
+            drawn.push((class.to_string(), node));
+        }
+    }
+    drawn.sort();
+    assert_eq!(drawn, expected);
+}
