@@ -320,3 +320,63 @@ fn the_lamport_diagram_draws_pauses_and_kills_on_the_right_lanes() {
     drawn.sort();
     assert_eq!(drawn, expected);
 }
+
+/// Every evidence line of the run's findings for its workload.
+fn workload_evidence(dir: &std::path::Path) -> Vec<(String, Vec<String>)> {
+    let run = glomers_bench::report::findings::Run::open(dir).expect("a stored run");
+    glomers_bench::report::findings::findings(&run)
+        .into_iter()
+        .filter(|f| f.checker == "workload")
+        .map(|f| (f.sentence, f.evidence))
+        .collect()
+}
+
+#[test]
+fn explain_names_the_kills_behind_a_counter_and_a_kafka_failure() {
+    // Our counter under kill: its final reads fall short; the kills since
+    // the run began are named.
+    let mut o = with_faults(sim_options("g-counter", "counter", 3), false, true, false);
+    o.time_limit_s = 15;
+    o.rate = 50.0;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::False);
+    let found = workload_evidence(&out.dir);
+    let note = found
+        .iter()
+        .flat_map(|(_, e)| e)
+        .find(|e| e.starts_with("Faults in effect during the adds and these reads (0.000"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(
+        note.contains(" killed at ") && note.contains(", started at "),
+        "{note}"
+    );
+
+    // 5a keeps its log in memory: restarted, it forgets acknowledged sends,
+    // which no poll sees by the end; the finding names the kills.
+    let mut o = with_faults(sim_options("kafka", "kafka-single", 1), false, true, false);
+    o.time_limit_s = 20;
+    o.rate = 100.0;
+    o.nemesis_interval_s = 5.0;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::False);
+    let found = workload_evidence(&out.dir);
+    assert!(!found.is_empty());
+    for (sentence, evidence) in &found {
+        let note = evidence
+            .iter()
+            .find(|e| e.starts_with("Faults in effect during ") || e.starts_with("No fault"))
+            .unwrap_or_else(|| panic!("{sentence}: {evidence:#?}"));
+        assert!(note.contains("n0 killed at "), "{note}");
+    }
+    let (sentence, evidence) = found
+        .iter()
+        .find(|(s, _)| s.starts_with("unseen"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(!sentence.starts_with("unseen (0)"), "{sentence}");
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("never polled, per key: key ")),
+        "{evidence:?}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Echo, unique ids and the counters: the offending operations themselves.
 
+use super::during::During;
 use super::{and_more, op_phrase, Finding, Run, SHOWN};
 use glomers_check::exact::cmp_values;
 use serde_json::Value;
@@ -71,8 +72,9 @@ pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
     }]
 }
 
-/// Counters: final reads outside what the acknowledged adds allow.
-pub fn counter(result: &Value) -> Vec<Finding> {
+/// Counters: final reads outside what the acknowledged adds allow, and the
+/// faults since the run began (the adds the reads should count span it).
+pub fn counter(result: &Value, faults: Option<&During>) -> Vec<Finding> {
     let errors = result["errors"].as_array().cloned().unwrap_or_default();
     let acceptable: Vec<String> = result["acceptable"]
         .as_array()
@@ -90,6 +92,8 @@ pub fn counter(result: &Value) -> Vec<Finding> {
         .map(|op| format!("{} read {}", op_phrase(op), op["value"]))
         .collect();
     and_more(&mut evidence, errors.len());
+    let shown: Vec<&Value> = errors.iter().take(SHOWN).collect();
+    evidence.extend(faults.and_then(|f| f.sentence(&shown, "the adds and these reads", true)));
     vec![Finding {
         checker: "workload".into(),
         sentence: format!(
