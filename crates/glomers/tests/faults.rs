@@ -380,3 +380,65 @@ fn explain_names_the_kills_behind_a_counter_and_a_kafka_failure() {
         "{evidence:?}"
     );
 }
+
+/// A lease fixture's lin-kv run: 3 nodes, `--concurrency 2n`, 30 s at rate
+/// 100, faults every second or so.
+fn lease_run(bin: &str, seed: u64, pause: bool, clock: bool) -> glomers_bench::run::Outcome {
+    let mut o = with_faults(sim_options("lin-kv", bin, 3), pause, false, clock);
+    o.concurrency = 6;
+    o.time_limit_s = 30;
+    o.rate = 100.0;
+    o.seed = seed;
+    simulate(&o)
+}
+
+/// The non-linearizable key's explanation and the faults named with it.
+fn not_linearizable(out: &glomers_bench::run::Outcome) -> (String, String) {
+    assert_eq!(
+        out.verdict,
+        Validity::False,
+        "{:#}",
+        out.results["workload"]
+    );
+    let found = workload_evidence(&out.dir);
+    let (sentence, evidence) = found
+        .iter()
+        .find(|(s, _)| s.starts_with("Key ") && s.ends_with(" is not linearizable."))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(
+        evidence[0].contains("cannot be linearized"),
+        "{sentence} {evidence:?}"
+    );
+    let note = evidence
+        .iter()
+        .find(|e| e.starts_with("Faults in effect during these operations"))
+        .unwrap_or_else(|| panic!("{evidence:?}"));
+    (evidence[0].clone(), note.clone())
+}
+
+#[test]
+fn a_lease_checked_only_by_its_timer_is_caught_by_pause() {
+    // Without faults the leader steps down before its lease can lapse.
+    let bin = "faulty-lin-kv-lease-by-timer";
+    let out = lease_run(bin, 5, false, false);
+    assert_eq!(out.verdict, Validity::True, "{:#}", out.results["workload"]);
+    // Paused, a follower takes over; resumed, the old leader answers the
+    // reads that waited for it from memory before its timer runs.
+    let (why, note) = not_linearizable(&lease_run(bin, 5, true, false));
+    assert!(why.contains("the ok read"), "{why}");
+    assert!(note.contains(" paused "), "{note}");
+}
+
+#[test]
+fn a_lease_checked_by_the_clock_survives_pause_and_is_caught_by_clock() {
+    let bin = "faulty-lin-kv-lease-by-clock";
+    let out = lease_run(bin, 1, false, false);
+    assert_eq!(out.verdict, Validity::True, "{:#}", out.results["workload"]);
+    // A resumed leader's clock says its lease is over: it answers nothing.
+    let out = lease_run(bin, 1, true, false);
+    assert_eq!(out.verdict, Validity::True, "{:#}", out.results["workload"]);
+    // A slow clock keeps a leader trusting a lease another node has taken.
+    let (why, note) = not_linearizable(&lease_run(bin, 1, false, true));
+    assert!(why.contains("the ok read"), "{why}");
+    assert!(note.contains("'s clock "), "{note}");
+}

@@ -153,7 +153,9 @@ pub fn linearizable(result: &Value, faults: Option<&During>) -> Vec<Finding> {
                 .as_str()
                 .map_or_else(|| crate::report::cut(&lin.to_string(), 400), str::to_string);
             let mut evidence = vec![explanation];
-            evidence.extend(faults.and_then(|f| f.sentence(&[lin], "these operations", false)));
+            // The failing op, those concurrent with it, and the last ok before it.
+            let ops = [&lin["op"], &lin["window"], &lin["previous-ok"]];
+            evidence.extend(faults.and_then(|f| f.sentence(&ops, "these operations", false)));
             Finding {
                 checker: "workload".into(),
                 sentence: format!("Key {name} is not linearizable."),

@@ -64,7 +64,9 @@ impl During {
     }
 }
 
-/// Every `(index, time)` of an op map in `v`, however deep.
+/// Every `(index, time)` of an op map in `v`, however deep, but for
+/// indeterminate (`info`) ones: never ended, they are concurrent with all
+/// that follows and would stretch the window back to their invocation.
 fn collect_ops(v: &Value, out: &mut Vec<(u64, u64)>) {
     match v {
         Value::Object(m) => {
@@ -72,7 +74,9 @@ fn collect_ops(v: &Value, out: &mut Vec<(u64, u64)>) {
                 m.get("index").and_then(Value::as_u64),
                 m.get("time").and_then(Value::as_u64),
             ) {
-                out.push((i, t));
+                if m.get("type").and_then(Value::as_str) != Some("info") {
+                    out.push((i, t));
+                }
             }
             m.values().for_each(|x| collect_ops(x, out));
         }
@@ -123,6 +127,13 @@ mod tests {
         );
         let s = d.sentence(&[&w], "this read", true).expect("faults");
         assert!(s.contains("n2 killed") && !s.contains("n1 paused"), "{s}");
+        // An indeterminate op does not widen the window.
+        let w = json!([{"index": 30, "time": 5 * S}, {"index": 2, "time": S / 2, "type": "info"}]);
+        let s = d.sentence(&[&w], "this read", false).expect("faults");
+        assert!(
+            s.starts_with("No fault was in effect during this read (5.000"),
+            "{s}"
+        );
         // No op at all: the whole run.
         let s = d
             .sentence(&[&json!({"count": 3})], "x", false)
