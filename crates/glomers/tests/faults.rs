@@ -373,6 +373,7 @@ fn explain_names_the_kills_behind_a_counter_and_a_kafka_failure() {
         .find(|(s, _)| s.starts_with("unseen"))
         .unwrap_or_else(|| panic!("{found:#?}"));
     assert!(!sentence.starts_with("unseen (0)"), "{sentence}");
+    assert!(!evidence[0].starts_with("… and"), "{evidence:?}");
     assert!(
         evidence
             .iter()
@@ -441,4 +442,36 @@ fn a_lease_checked_by_the_clock_survives_pause_and_is_caught_by_clock() {
     let (why, note) = not_linearizable(&lease_run(bin, 1, false, true));
     assert!(why.contains("the ok read"), "{why}");
     assert!(note.contains("'s clock "), "{note}");
+}
+
+#[test]
+fn explain_relates_a_transaction_anomaly_to_the_faults_around_its_cycle() {
+    // A G1c fixture fails with or without faults; under pause its finding
+    // says which faults overlapped the cycle's transactions, a window taken
+    // from the cycle's operations (not the whole run).
+    let mut o = with_faults(
+        sim_options("txn-rw-register", "faulty-txn-g1c", 1),
+        true,
+        false,
+        false,
+    );
+    o.concurrency = 2;
+    o.time_limit_s = 6;
+    o.rate = 200.0;
+    o.consistency_models = vec!["read-committed".to_string()];
+    o.seed = 11;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::False);
+    let found = workload_evidence(&out.dir);
+    let (_, evidence) = found
+        .iter()
+        .find(|(s, _)| s.starts_with("G1c"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    let note = evidence.last().expect("evidence");
+    assert!(
+        note.starts_with("Faults in effect during these transactions (")
+            || note.starts_with("No fault was in effect during these transactions ("),
+        "{note}"
+    );
+    assert!(!note.contains("from 0.000 s on"), "{note}");
 }

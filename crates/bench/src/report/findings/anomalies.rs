@@ -49,7 +49,9 @@ pub fn kafka(result: &Value, faults: Option<&During>) -> Vec<Finding> {
                 (None, None) => errs.len(),
             };
             let mut evidence: Vec<String> = errs.iter().take(SHOWN).map(kafka_witness).collect();
-            and_more(&mut evidence, count);
+            if !errs.is_empty() {
+                and_more(&mut evidence, count);
+            }
             if let Some(keys) = unseen.filter(|_| errs.is_empty()) {
                 let per_key: Vec<String> =
                     keys.iter().map(|(k, n)| format!("key {k}: {n}")).collect();
