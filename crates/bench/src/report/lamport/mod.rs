@@ -133,6 +133,21 @@ pub fn draw(shown: &[JournalEvent], options: &Options, truncated: bool) -> Strin
         );
     }
 
+    // Faults first, so lanes and names stay readable on top of them.
+    if !options.faults.is_empty() {
+        // Just above the first event at or after `t` (a fault begun before
+        // the page starts at its first step, below the names).
+        let y_at = |t: u64| match shown.partition_point(|e| e.time < t) {
+            i if i == steps => lines_bottom,
+            i => y_of(i) - STEP / 2.0,
+        };
+        svg.push_str("<g class=\"faults\">\n");
+        for span in &options.faults.spans {
+            fault(&mut svg, span, shown, &lanes, &y_at, lines_bottom);
+        }
+        svg.push_str("</g>\n");
+    }
+
     // Participant lines and their (repeated) name labels; the time axis.
     let label_rows: Vec<usize> = (0..steps.max(1)).step_by(LABEL_EVERY).collect();
     svg.push_str("<g class=\"participants\">\n");
@@ -167,20 +182,6 @@ pub fn draw(shown: &[JournalEvent], options: &Options, truncated: bool) -> Strin
         }
     }
     svg.push_str("</g>\n");
-
-    if !options.faults.is_empty() {
-        let lane_top = top - STEP;
-        let y_at = |t: u64| match shown.partition_point(|e| e.time < t) {
-            0 => lane_top,
-            i if i == steps => lines_bottom,
-            i => y_of(i) - STEP / 2.0,
-        };
-        svg.push_str("<g class=\"faults\">\n");
-        for span in &options.faults.spans {
-            fault(&mut svg, span, shown, &lanes, &y_at, lines_bottom);
-        }
-        svg.push_str("</g>\n");
-    }
 
     // Arrows for delivered messages; stubs for those never delivered.
     svg.push_str("<g class=\"messages\">\n");
