@@ -879,6 +879,55 @@ mod tests {
     }
 
     #[test]
+    fn a_fault_across_a_page_boundary_is_drawn_on_both_pages() {
+        const S: u64 = 1_000_000_000;
+        // 12 000 pings n0 → n1, one every ms: the second page starts at 5 s.
+        let mut events = Vec::new();
+        for i in 0..6_000u64 {
+            let m = msg(i, "n0", "n1", json!({"type": "ping"}));
+            for kind in [EventKind::Send, EventKind::Recv] {
+                events.push(JournalEvent {
+                    time: i * S / 1_000,
+                    kind,
+                    message: Rc::clone(&m),
+                });
+            }
+        }
+        let ops = [
+            (4 * S, "kill", json!({"n1": "killed"})),
+            (5_500_000_000, "start", json!({"n1": "started"})),
+        ];
+        let options = Options {
+            faults: Faults::from_ops(ops.iter().map(|(t, f, v)| (*t, *f, v))),
+            ..Options::default()
+        };
+        let name = |i: usize| Some(format!("messages-{}.svg", i + 1));
+        let pages = pages(events, &options, 5, name);
+        assert_eq!(pages.len(), 2);
+        let band = |page: &str| -> String {
+            let g = page
+                .split("<g class=\"fault kill\" data-node=\"n1\">")
+                .nth(1)
+                .expect("a kill band on n1's lane");
+            g[..g.find("</g>").expect("closed")].to_string()
+        };
+        let (first, second) = (band(&pages[0]), band(&pages[1]));
+        assert!(first.contains(">killed</text>") && !first.contains(">restarted<"));
+        assert!(second.contains(">restarted</text>") && !second.contains(">killed<"));
+        // The first page's band runs to its last step, the second's from its first.
+        let attr = |g: &str, name: &str| -> f64 {
+            g.split(&format!(" {name}=\""))
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .and_then(|v| v.parse().ok())
+                .expect("attribute")
+        };
+        let bottom = TOP + (MAX_EVENTS as f64) * STEP - STEP / 2.0;
+        assert_eq!(attr(&first, "y") + attr(&first, "height"), bottom);
+        assert_eq!(attr(&second, "y"), TOP - STEP / 2.0);
+    }
+
+    #[test]
     fn long_journals_are_paged() {
         let mut events = Vec::new();
         for i in 0..12_000u64 {
