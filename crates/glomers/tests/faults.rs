@@ -475,3 +475,30 @@ fn explain_relates_a_transaction_anomaly_to_the_faults_around_its_cycle() {
     );
     assert!(!note.contains("from 0.000 s on"), "{note}");
 }
+
+#[test]
+fn explain_relates_duplicate_ids_to_the_faults_between_them() {
+    // Every node of this fixture counts from 1: ids collide with or without
+    // faults, and the finding names the faults around the colliding ops.
+    let mut o = with_faults(
+        sim_options("unique-ids", "faulty-ids-collide", 3),
+        false,
+        true,
+        false,
+    );
+    o.time_limit_s = 10;
+    o.rate = 50.0;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::False);
+    let found = workload_evidence(&out.dir);
+    let (_, evidence) = found
+        .iter()
+        .find(|(s, _)| s.contains("ids were handed out more than once"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    let note = evidence.last().expect("evidence");
+    assert!(
+        note.starts_with("Faults in effect during these generates (")
+            || note.starts_with("No fault was in effect during these generates ("),
+        "{note}"
+    );
+}

@@ -112,7 +112,7 @@ pub fn findings(run: &Run) -> Vec<Finding> {
         let mut found = match run.workload() {
             "broadcast" | "g-set" | "set-full" => sets::explain(run, workload),
             "echo" => simple::echo(workload),
-            "unique-ids" => simple::unique_ids(run, workload),
+            "unique-ids" => simple::unique_ids(run, workload, faults().as_ref()),
             "g-counter" | "pn-counter" => simple::counter(workload, faults().as_ref()),
             "kafka" => anomalies::kafka(workload, faults().as_ref()),
             "txn-rw-register" | "txn-list-append" | "rw-register" | "list-append" => {

@@ -32,8 +32,9 @@ pub fn echo(result: &Value) -> Vec<Finding> {
     }]
 }
 
-/// Unique ids: ids handed out more than once, and the operations that got them.
-pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
+/// Unique ids: ids handed out more than once, the operations that got them,
+/// and the faults in effect between them (a node restarted in between).
+pub fn unique_ids(run: &Run, result: &Value, faults: Option<&During>) -> Vec<Finding> {
     let dups = result["duplicated"].as_array().cloned().unwrap_or_default();
     if dups.is_empty() {
         return Vec::new();
@@ -45,6 +46,7 @@ pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
         .collect();
     // The operations that received each shown id.
     let mut got: Vec<Vec<String>> = vec![Vec::new(); shown.len()];
+    let mut ops: Vec<Value> = Vec::new();
     for op in run.history() {
         if op["type"] != "ok" || op["f"] != "generate" {
             continue;
@@ -52,6 +54,9 @@ pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
         for (i, (id, _)) in shown.iter().enumerate() {
             if cmp_values(&op["value"], id) == Ordering::Equal {
                 got[i].push(op_phrase(&op));
+                if faults.is_some() {
+                    ops.push(op.clone());
+                }
             }
         }
     }
@@ -61,6 +66,8 @@ pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
         .map(|((id, times), ops)| format!("id {id}, returned {times} times: {}", ops.join("; ")))
         .collect();
     and_more(&mut evidence, dups.len());
+    let ops: Vec<&Value> = ops.iter().collect();
+    evidence.extend(faults.and_then(|f| f.sentence(&ops, "these generates", false)));
     vec![Finding {
         checker: "workload".into(),
         sentence: format!(
