@@ -1,5 +1,5 @@
 //! Which faults were in effect while a finding's operations ran: the one
-//! helper every workload's explainer (counter, kafka, lin-kv, txn) uses to
+//! helper the explainers of unique ids, counters, kafka, lin-kv and txn use to
 //! tie its evidence to the nemesis — "n2 killed at 4.213 s, started at
 //! 6.020 s" between the write acknowledged and the read that missed it.
 
