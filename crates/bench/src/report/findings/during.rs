@@ -1,6 +1,6 @@
 //! Which faults were in effect while a finding's operations ran: the one
 //! helper the explainers of unique ids, counters, kafka, lin-kv and txn use to
-//! tie its evidence to the nemesis — "n2 killed at 4.213 s, started at
+//! tie their evidence to the nemesis — "n2 killed at 4.213 s, started at
 //! 6.020 s" between the write acknowledged and the read that missed it.
 
 use super::Run;
