@@ -13,6 +13,7 @@ use glomers_challenges::txn::replicated::{Config as TxnConfig, Txn};
 use glomers_challenges::txn::single::TxnSingle;
 use glomers_challenges::{counter::Counter, echo::Echo, unique_ids::UniqueIds};
 use glomers_fixtures::kafka::{FlawedKafka, KafkaFlaws, LocalAckKafka};
+use glomers_fixtures::lease::{LeaseKv, Trust};
 use glomers_fixtures::nodes::{
     AlteredEcho, BigIntIds, BroadcastFlaws, Chatter, CollidingIds, FlawedBroadcast,
 };
@@ -105,6 +106,12 @@ pub const NODES: &[(&str, Constructor)] = &[
     }),
     ("faulty-lin-kv-lost-write", |seed| {
         boxed(glomers_fixtures::raft::lost_write(5), seed)
+    }),
+    ("faulty-lin-kv-lease-by-timer", |seed| {
+        boxed(LeaseKv::new(Trust::Timer), seed)
+    }),
+    ("faulty-lin-kv-lease-by-clock", |seed| {
+        boxed(LeaseKv::new(Trust::Clock), seed)
     }),
     ("faulty-txn-dirty-read", |seed| {
         flawed_txn(TxnFlaws::dirty_read(5), seed)

@@ -248,3 +248,257 @@ fn shrinking_drops_the_faults_a_failure_does_not_need() {
     );
     assert!(!smallest.nemesis_faults.pause, "pause was not needed");
 }
+
+#[test]
+fn the_lamport_diagram_draws_pauses_and_kills_on_the_right_lanes() {
+    use glomers_bench::net::journal::read_events;
+    let mut o = with_faults(sim_options("echo", "echo", 3), true, true, false);
+    o.time_limit_s = 10;
+    o.rate = 20.0;
+    let out = simulate(&o);
+    let file = std::fs::File::open(out.dir.join("net-journal.jsonl")).expect("journal");
+    let last = read_events(std::io::BufReader::new(file))
+        .map(|e| e.time)
+        .max()
+        .unwrap_or(0);
+    // Expected: every node paused or killed before the journal's last event.
+    let mut expected: Vec<(String, String)> = Vec::new();
+    for op in jsonl(&out.dir, "history.jsonl") {
+        let time = op["time"].as_u64().unwrap_or(u64::MAX);
+        if op["process"] != "nemesis" || op["type"] != "info" || time > last {
+            continue;
+        }
+        let (class, what) = match op["f"].as_str() {
+            Some("pause") => ("pause", "paused"),
+            Some("kill") => ("kill", "killed"),
+            _ => continue,
+        };
+        for (node, done) in op["value"].as_object().into_iter().flatten() {
+            if done == what {
+                expected.push((class.to_string(), node.clone()));
+            }
+        }
+    }
+    expected.sort();
+    assert!(expected.iter().any(|(c, _)| c == "pause"), "{expected:?}");
+    assert!(expected.iter().any(|(c, _)| c == "kill"), "{expected:?}");
+
+    let svg = std::fs::read_to_string(out.dir.join("messages.svg")).expect("messages.svg");
+    assert!(!svg.contains("Additional network events"), "one page");
+    // Each lane's x, from its name label.
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        Some(
+            tag.split(&format!(" {name}=\""))
+                .nth(1)?
+                .split('"')
+                .next()?
+                .to_string(),
+        )
+    };
+    let lane_x = |node: &str| -> f64 {
+        svg.split("<text class=\"name\"")
+            .skip(1)
+            .find(|t| t.contains(&format!("<title>{node}</title>")))
+            .and_then(|t| attr(t, "x"))
+            .and_then(|x| x.parse().ok())
+            .expect("a lane for the node")
+    };
+    let mut drawn: Vec<(String, String)> = Vec::new();
+    for class in ["pause", "kill"] {
+        for band in svg.split(&format!("<g class=\"fault {class}\"")).skip(1) {
+            let node = attr(band, "data-node").expect("data-node");
+            let x: f64 = attr(band, "x").and_then(|x| x.parse().ok()).expect("x");
+            let w: f64 = attr(band, "width").and_then(|x| x.parse().ok()).expect("w");
+            assert!(
+                (x + w / 2.0 - lane_x(&node)).abs() < 0.1,
+                "{class} band of {node} off its lane"
+            );
+            assert!(band.contains("<title>") && band.contains(&node));
+            drawn.push((class.to_string(), node));
+        }
+    }
+    drawn.sort();
+    assert_eq!(drawn, expected);
+}
+
+/// Every evidence line of the run's findings for its workload.
+fn workload_evidence(dir: &std::path::Path) -> Vec<(String, Vec<String>)> {
+    let run = glomers_bench::report::findings::Run::open(dir).expect("a stored run");
+    glomers_bench::report::findings::findings(&run)
+        .into_iter()
+        .filter(|f| f.checker == "workload")
+        .map(|f| (f.sentence, f.evidence))
+        .collect()
+}
+
+#[test]
+fn explain_names_the_kills_behind_a_counter_and_a_kafka_failure() {
+    // Our counter under kill: its final reads fall short; the kills since
+    // the run began are named.
+    let mut o = with_faults(sim_options("g-counter", "counter", 3), false, true, false);
+    o.time_limit_s = 15;
+    o.rate = 50.0;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::False);
+    let found = workload_evidence(&out.dir);
+    let note = found
+        .iter()
+        .flat_map(|(_, e)| e)
+        .find(|e| e.starts_with("Faults in effect during the adds and these reads (0.000"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(
+        note.contains(" killed at ") && note.contains(", started at "),
+        "{note}"
+    );
+
+    // 5a keeps its log in memory: restarted, it forgets acknowledged sends,
+    // which no poll sees by the end; the finding names the kills.
+    let mut o = with_faults(sim_options("kafka", "kafka-single", 1), false, true, false);
+    o.time_limit_s = 20;
+    o.rate = 100.0;
+    o.nemesis_interval_s = 5.0;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::False);
+    let found = workload_evidence(&out.dir);
+    assert!(!found.is_empty());
+    for (sentence, evidence) in &found {
+        let note = evidence
+            .iter()
+            .find(|e| e.starts_with("Faults in effect during ") || e.starts_with("No fault"))
+            .unwrap_or_else(|| panic!("{sentence}: {evidence:#?}"));
+        assert!(note.contains("n0 killed at "), "{note}");
+    }
+    let (sentence, evidence) = found
+        .iter()
+        .find(|(s, _)| s.starts_with("unseen"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(!sentence.starts_with("unseen (0)"), "{sentence}");
+    assert!(!evidence[0].starts_with("… and"), "{evidence:?}");
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.starts_with("never polled, per key: key ")),
+        "{evidence:?}"
+    );
+}
+
+/// A lease fixture's lin-kv run: 3 nodes, `--concurrency 2n`, 30 s at rate
+/// 100, faults every second or so.
+fn lease_run(bin: &str, seed: u64, pause: bool, clock: bool) -> glomers_bench::run::Outcome {
+    let mut o = with_faults(sim_options("lin-kv", bin, 3), pause, false, clock);
+    o.concurrency = 6;
+    o.time_limit_s = 30;
+    o.rate = 100.0;
+    o.seed = seed;
+    simulate(&o)
+}
+
+/// The non-linearizable key's explanation and the faults named with it.
+fn not_linearizable(out: &glomers_bench::run::Outcome) -> (String, String) {
+    assert_eq!(
+        out.verdict,
+        Validity::False,
+        "{:#}",
+        out.results["workload"]
+    );
+    let found = workload_evidence(&out.dir);
+    let (sentence, evidence) = found
+        .iter()
+        .find(|(s, _)| s.starts_with("Key ") && s.ends_with(" is not linearizable."))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(
+        evidence[0].contains("cannot be linearized"),
+        "{sentence} {evidence:?}"
+    );
+    let note = evidence
+        .iter()
+        .find(|e| e.starts_with("Faults in effect during these operations"))
+        .unwrap_or_else(|| panic!("{evidence:?}"));
+    (evidence[0].clone(), note.clone())
+}
+
+#[test]
+fn a_lease_checked_only_by_its_timer_is_caught_by_pause() {
+    // Without faults the leader steps down before its lease can lapse.
+    let bin = "faulty-lin-kv-lease-by-timer";
+    let out = lease_run(bin, 5, false, false);
+    assert_eq!(out.verdict, Validity::True, "{:#}", out.results["workload"]);
+    // Paused, a follower takes over; resumed, the old leader answers the
+    // reads that waited for it from memory before its timer runs.
+    let (why, note) = not_linearizable(&lease_run(bin, 5, true, false));
+    assert!(why.contains("the ok read"), "{why}");
+    assert!(note.contains(" paused "), "{note}");
+}
+
+#[test]
+fn a_lease_checked_by_the_clock_survives_pause_and_is_caught_by_clock() {
+    let bin = "faulty-lin-kv-lease-by-clock";
+    let out = lease_run(bin, 1, false, false);
+    assert_eq!(out.verdict, Validity::True, "{:#}", out.results["workload"]);
+    // A resumed leader's clock says its lease is over: it answers nothing.
+    let out = lease_run(bin, 1, true, false);
+    assert_eq!(out.verdict, Validity::True, "{:#}", out.results["workload"]);
+    // A slow clock keeps a leader trusting a lease another node has taken.
+    let (why, note) = not_linearizable(&lease_run(bin, 1, false, true));
+    assert!(why.contains("the ok read"), "{why}");
+    assert!(note.contains("'s clock "), "{note}");
+}
+
+#[test]
+fn explain_relates_a_transaction_anomaly_to_the_faults_around_its_cycle() {
+    // A G1c fixture fails with or without faults; under pause its finding
+    // says which faults overlapped the cycle's transactions, a window taken
+    // from the cycle's operations (not the whole run).
+    let mut o = with_faults(
+        sim_options("txn-rw-register", "faulty-txn-g1c", 1),
+        true,
+        false,
+        false,
+    );
+    o.concurrency = 2;
+    o.time_limit_s = 6;
+    o.rate = 200.0;
+    o.consistency_models = vec!["read-committed".to_string()];
+    o.seed = 11;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::False);
+    let found = workload_evidence(&out.dir);
+    let (_, evidence) = found
+        .iter()
+        .find(|(s, _)| s.starts_with("G1c"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    let note = evidence.last().expect("evidence");
+    assert!(
+        note.starts_with("Faults in effect during these transactions (")
+            || note.starts_with("No fault was in effect during these transactions ("),
+        "{note}"
+    );
+    assert!(!note.contains("from 0.000 s on"), "{note}");
+}
+
+#[test]
+fn explain_relates_duplicate_ids_to_the_faults_between_them() {
+    // Every node of this fixture counts from 1: ids collide with or without
+    // faults, and the finding names the faults around the colliding ops.
+    let mut o = with_faults(
+        sim_options("unique-ids", "faulty-ids-collide", 3),
+        false,
+        true,
+        false,
+    );
+    o.time_limit_s = 10;
+    o.rate = 50.0;
+    let out = simulate(&o);
+    assert_eq!(out.verdict, Validity::False);
+    let found = workload_evidence(&out.dir);
+    let (_, evidence) = found
+        .iter()
+        .find(|(s, _)| s.contains("ids were handed out more than once"))
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    let note = evidence.last().expect("evidence");
+    assert!(
+        note.starts_with("Faults in effect during these generates (")
+            || note.starts_with("No fault was in effect during these generates ("),
+        "{note}"
+    );
+}

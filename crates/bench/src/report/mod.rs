@@ -4,6 +4,7 @@
 //! [`store`] owns the directory's layout and data files, [`write`] writes
 //! a finished run's files in order, the run page last.
 pub mod edn;
+pub mod faults;
 pub mod findings;
 pub mod junit;
 pub mod lamport;

@@ -105,6 +105,7 @@ pub fn focused(run: &Run, filter: &Filter) -> String {
         )),
         complete: true,
         why_undelivered: why,
+        faults: super::faults::Faults::of_json(run.history()),
         ..lamport::Options::default()
     };
     lamport::draw(&events, &options, false)

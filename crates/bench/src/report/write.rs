@@ -26,12 +26,13 @@ pub fn write_run(dir: &Path, run: &Finished, artifacts: &[(String, String)]) -> 
     // The journal was streamed to disk during the run; draw from the file.
     let journal = File::open(dir.join(JOURNAL_FILE)).map_err(|e| io(dir, JOURNAL_FILE, e))?;
     let events = read_events_capped(std::io::BufReader::new(journal), DRAWN_BODY_CAP);
-    let pages = super::lamport::pages(
-        events,
-        &super::lamport::Options::default(),
-        MESSAGE_PAGES,
-        |i| Some(store::message_page(i)),
-    );
+    let options = super::lamport::Options {
+        faults: super::faults::Faults::of_history(run.history),
+        ..super::lamport::Options::default()
+    };
+    let pages = super::lamport::pages(events, &options, MESSAGE_PAGES, |i| {
+        Some(store::message_page(i))
+    });
     for (i, svg) in pages.into_iter().enumerate() {
         let name = store::message_page(i);
         fs::write(dir.join(&name), svg).map_err(|e| io(dir, &name, e))?;

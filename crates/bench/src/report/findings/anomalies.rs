@@ -1,6 +1,7 @@
 //! Kafka, transactions and linearizability: the anomalies their checkers
 //! name, each with a plain description and its first witness.
 
+use super::during::During;
 use super::{and_more, op_phrase, Finding, SHOWN};
 use serde_json::Value;
 
@@ -30,7 +31,7 @@ fn kafka_meaning(kind: &str) -> &'static str {
     }
 }
 
-pub fn kafka(result: &Value) -> Vec<Finding> {
+pub fn kafka(result: &Value, faults: Option<&During>) -> Vec<Finding> {
     let bad: Vec<String> = strings(&result["bad-error-types"]);
     bad.iter()
         .map(|kind| {
@@ -40,9 +41,27 @@ pub fn kafka(result: &Value) -> Vec<Finding> {
                 .cloned()
                 .or_else(|| entry.as_array().cloned())
                 .unwrap_or_default();
-            let count = entry["count"].as_u64().unwrap_or(errs.len() as u64) as usize;
+            // `unseen` is one map: per key, how many messages were never polled.
+            let unseen = entry["unseen"].as_object();
+            let count = match (entry["count"].as_u64(), unseen) {
+                (Some(c), _) => c as usize,
+                (None, Some(keys)) => keys.values().filter_map(Value::as_u64).sum::<u64>() as usize,
+                (None, None) => errs.len(),
+            };
             let mut evidence: Vec<String> = errs.iter().take(SHOWN).map(kafka_witness).collect();
-            and_more(&mut evidence, count);
+            if !errs.is_empty() {
+                and_more(&mut evidence, count);
+            }
+            if let Some(keys) = unseen.filter(|_| errs.is_empty()) {
+                let per_key: Vec<String> =
+                    keys.iter().map(|(k, n)| format!("key {k}: {n}")).collect();
+                evidence.push(crate::report::cut(
+                    &format!("never polled, per key: {}", per_key.join(", ")),
+                    300,
+                ));
+            }
+            let shown: Vec<&Value> = errs.iter().take(SHOWN).collect();
+            evidence.extend(faults.and_then(|f| f.sentence(&shown, "these operations", false)));
             Finding {
                 checker: "workload".into(),
                 sentence: format!("{kind} ({count}): {}.", kafka_meaning(kind)),
@@ -86,7 +105,7 @@ fn kafka_witness(err: &Value) -> String {
     parts.join("; ")
 }
 
-pub fn txn(result: &Value) -> Vec<Finding> {
+pub fn txn(result: &Value, faults: Option<&During>) -> Vec<Finding> {
     let Some(anomalies) = result["anomalies"].as_object() else {
         return Vec::new();
     };
@@ -105,6 +124,8 @@ pub fn txn(result: &Value) -> Vec<Finding> {
                 })
                 .collect();
             and_more(&mut evidence, list.len());
+            let shown: Vec<&Value> = list.iter().take(2).collect();
+            evidence.extend(faults.and_then(|f| f.sentence(&shown, "these transactions", false)));
             Finding {
                 checker: "workload".into(),
                 sentence: format!(
@@ -123,7 +144,7 @@ pub fn txn(result: &Value) -> Vec<Finding> {
         .collect()
 }
 
-pub fn linearizable(result: &Value) -> Vec<Finding> {
+pub fn linearizable(result: &Value, faults: Option<&During>) -> Vec<Finding> {
     let failures = result["failures"].as_array().cloned().unwrap_or_default();
     failures
         .iter()
@@ -133,10 +154,14 @@ pub fn linearizable(result: &Value) -> Vec<Finding> {
             let explanation = lin["explanation"]
                 .as_str()
                 .map_or_else(|| crate::report::cut(&lin.to_string(), 400), str::to_string);
+            let mut evidence = vec![explanation];
+            // The failing op, those concurrent with it, and the last ok before it.
+            let ops = [&lin["op"], &lin["window"], &lin["previous-ok"]];
+            evidence.extend(faults.and_then(|f| f.sentence(&ops, "these operations", false)));
             Finding {
                 checker: "workload".into(),
                 sentence: format!("Key {name} is not linearizable."),
-                evidence: vec![explanation],
+                evidence,
                 pictures: vec![format!("independent/{name}/linear.svg")],
                 ..Finding::default()
             }

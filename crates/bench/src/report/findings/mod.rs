@@ -8,6 +8,7 @@
 //! counters), [`anomalies`] (kafka, transactions, linearizability).
 
 mod anomalies;
+pub mod during;
 pub mod partitions;
 mod sets;
 mod simple;
@@ -107,16 +108,17 @@ pub fn findings(run: &Run) -> Vec<Finding> {
     let mut out = Vec::new();
     let workload = &r["workload"];
     if failed(workload) {
+        let faults = || during::During::of(run);
         let mut found = match run.workload() {
             "broadcast" | "g-set" | "set-full" => sets::explain(run, workload),
             "echo" => simple::echo(workload),
-            "unique-ids" => simple::unique_ids(run, workload),
-            "g-counter" | "pn-counter" => simple::counter(workload),
-            "kafka" => anomalies::kafka(workload),
+            "unique-ids" => simple::unique_ids(run, workload, faults().as_ref()),
+            "g-counter" | "pn-counter" => simple::counter(workload, faults().as_ref()),
+            "kafka" => anomalies::kafka(workload, faults().as_ref()),
             "txn-rw-register" | "txn-list-append" | "rw-register" | "list-append" => {
-                anomalies::txn(workload)
+                anomalies::txn(workload, faults().as_ref())
             }
-            "lin-kv" | "cas-register" => anomalies::linearizable(workload),
+            "lin-kv" | "cas-register" => anomalies::linearizable(workload, faults().as_ref()),
             _ => Vec::new(),
         };
         if found.is_empty() {

@@ -1,10 +1,12 @@
 //! When the nemesis cut whom off, read back from the history's
 //! `start-partition` / `stop-partition` operations (and which nodes it
-//! killed, from `kill` / `start`), so a message that was never delivered
-//! can be said to have been dropped by a partition or a kill.
+//! killed, from the fault spans of [`crate::report::faults`]), so a message
+//! that was never delivered can be said to have been dropped by a partition
+//! or a kill.
 
 use super::Run;
 use crate::net::journal::NetMessage;
+use crate::report::faults::{Faults, Kind};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,7 +39,6 @@ pub struct Partitions {
 impl Partitions {
     pub fn of(run: &Run) -> Self {
         let mut cuts: Vec<Cut> = Vec::new();
-        let mut downs: Vec<Down> = Vec::new();
         for op in run.history() {
             if op["process"] != "nemesis" || op["type"] == "invoke" {
                 continue;
@@ -73,27 +74,21 @@ impl Partitions {
                         last.until.get_or_insert(time);
                     }
                 }
-                // The completion value names each node and what happened to it.
-                Some("kill") => {
-                    let killed = op["value"].as_object().into_iter().flatten();
-                    downs.extend(
-                        killed
-                            .filter(|(_, what)| *what == "killed")
-                            .map(|(node, _)| Down {
-                                node: node.clone(),
-                                from: time,
-                                until: None,
-                            }),
-                    );
-                }
-                Some("start") => {
-                    for d in downs.iter_mut().filter(|d| d.until.is_none()) {
-                        d.until = Some(time);
-                    }
-                }
                 _ => {}
             }
         }
+        let downs = Faults::of_json(run.history())
+            .spans
+            .into_iter()
+            .filter(|s| s.kind == Kind::Kill)
+            .filter_map(|s| {
+                Some(Down {
+                    node: s.node?,
+                    from: s.from,
+                    until: s.until,
+                })
+            })
+            .collect();
         let latency_ms = run.test["latency"].as_u64().unwrap_or(0);
         Self {
             cuts,

@@ -1,5 +1,6 @@
 //! Echo, unique ids and the counters: the offending operations themselves.
 
+use super::during::During;
 use super::{and_more, op_phrase, Finding, Run, SHOWN};
 use glomers_check::exact::cmp_values;
 use serde_json::Value;
@@ -31,8 +32,9 @@ pub fn echo(result: &Value) -> Vec<Finding> {
     }]
 }
 
-/// Unique ids: ids handed out more than once, and the operations that got them.
-pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
+/// Unique ids: ids handed out more than once, the operations that got them,
+/// and the faults in effect between them (a node restarted in between).
+pub fn unique_ids(run: &Run, result: &Value, faults: Option<&During>) -> Vec<Finding> {
     let dups = result["duplicated"].as_array().cloned().unwrap_or_default();
     if dups.is_empty() {
         return Vec::new();
@@ -44,6 +46,7 @@ pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
         .collect();
     // The operations that received each shown id.
     let mut got: Vec<Vec<String>> = vec![Vec::new(); shown.len()];
+    let mut ops: Vec<Value> = Vec::new();
     for op in run.history() {
         if op["type"] != "ok" || op["f"] != "generate" {
             continue;
@@ -51,6 +54,9 @@ pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
         for (i, (id, _)) in shown.iter().enumerate() {
             if cmp_values(&op["value"], id) == Ordering::Equal {
                 got[i].push(op_phrase(&op));
+                if faults.is_some() {
+                    ops.push(op.clone());
+                }
             }
         }
     }
@@ -60,6 +66,8 @@ pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
         .map(|((id, times), ops)| format!("id {id}, returned {times} times: {}", ops.join("; ")))
         .collect();
     and_more(&mut evidence, dups.len());
+    let ops: Vec<&Value> = ops.iter().collect();
+    evidence.extend(faults.and_then(|f| f.sentence(&ops, "these generates", false)));
     vec![Finding {
         checker: "workload".into(),
         sentence: format!(
@@ -71,8 +79,9 @@ pub fn unique_ids(run: &Run, result: &Value) -> Vec<Finding> {
     }]
 }
 
-/// Counters: final reads outside what the acknowledged adds allow.
-pub fn counter(result: &Value) -> Vec<Finding> {
+/// Counters: final reads outside what the acknowledged adds allow, and the
+/// faults since the run began (the adds the reads should count span it).
+pub fn counter(result: &Value, faults: Option<&During>) -> Vec<Finding> {
     let errors = result["errors"].as_array().cloned().unwrap_or_default();
     let acceptable: Vec<String> = result["acceptable"]
         .as_array()
@@ -90,6 +99,8 @@ pub fn counter(result: &Value) -> Vec<Finding> {
         .map(|op| format!("{} read {}", op_phrase(op), op["value"]))
         .collect();
     and_more(&mut evidence, errors.len());
+    let shown: Vec<&Value> = errors.iter().take(SHOWN).collect();
+    evidence.extend(faults.and_then(|f| f.sentence(&shown, "the adds and these reads", true)));
     vec![Finding {
         checker: "workload".into(),
         sentence: format!(

@@ -95,6 +95,11 @@ impl Lanes {
         self.x(lane.unwrap_or(0))
     }
 
+    /// The lane of a participant with its own lane (not a folded client).
+    pub fn lane(&self, id: &str) -> Option<usize> {
+        self.lane_of.get(id).copied()
+    }
+
     pub fn x(&self, lane: usize) -> f64 {
         MARGIN_LEFT + (lane as f64 + 0.5) * self.spacing
     }

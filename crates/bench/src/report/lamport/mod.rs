@@ -5,10 +5,13 @@
 //! to its receive step. Long journals are split into pages of
 //! [`MAX_EVENTS`]; [`filter`] picks the messages of a focused diagram
 //! (`glomers explain`), where messages never delivered show as crossed stubs.
+//! The nemesis's faults on nodes are drawn on their lanes: a hatched band
+//! while paused, a grey one while killed, a diamond where a clock moved.
 
 pub mod filter;
 pub mod lanes;
 
+use super::faults::{Faults, Kind, Span};
 use super::{cut, escape};
 use crate::net::journal::{EventKind, JournalEvent, NetMessage};
 use filter::seconds;
@@ -32,6 +35,10 @@ const BOTTOM: f64 = 20.0;
 const LABEL_EVERY: usize = 50;
 /// Diagrams with at most this many events show the time of every step.
 const EVERY_TIME_UP_TO: usize = 200;
+/// Width of a fault's band on a lane (and of a clock's diamond).
+const FAULT_WIDTH: f64 = 10.0;
+/// A fault shorter than one step is still this tall.
+const FAULT_MIN_HEIGHT: f64 = 4.0;
 /// Maximum length of an arrow label, in characters.
 const LABEL_MAX_CHARS: usize = 48;
 
@@ -55,6 +62,8 @@ pub struct Options {
     pub continued_in: Option<String>,
     /// Why a message was never delivered, by message id (e.g. a partition).
     pub why_undelivered: HashMap<u64, String>,
+    /// The run's faults, drawn on the lanes of the nodes they struck.
+    pub faults: Faults,
 }
 
 /// Renders the first page of `events` (the full journal, in order, e.g.
@@ -122,6 +131,21 @@ pub fn draw(shown: &[JournalEvent], options: &Options, truncated: bool) -> Strin
             lanes::MARGIN_LEFT,
             escape(title)
         );
+    }
+
+    // Faults first, so lanes and names stay readable on top of them.
+    if !options.faults.is_empty() {
+        // Just above the first event at or after `t` (a fault begun before
+        // the page starts at its first step, below the names).
+        let y_at = |t: u64| match shown.partition_point(|e| e.time < t) {
+            i if i == steps => lines_bottom,
+            i => y_of(i) - STEP / 2.0,
+        };
+        svg.push_str("<g class=\"faults\">\n");
+        for span in &options.faults.spans {
+            fault(&mut svg, span, shown, &lanes, &y_at, lines_bottom);
+        }
+        svg.push_str("</g>\n");
     }
 
     // Participant lines and their (repeated) name labels; the time axis.
@@ -224,7 +248,14 @@ fn header(svg: &mut String, width: f64, height: f64) {
          .msg text { text-anchor: middle; }\
          .msg:hover line { stroke-width: 3; }\
          .undelivered line { stroke-dasharray: 4 3; }\
-         </style>\n<defs>\n",
+         .fault text { font-size: 9px; fill: #555555; }\
+         .fault.pause rect { fill: url(#hatch); stroke: #999999; }\
+         .fault.kill rect { fill: #888888; fill-opacity: 0.45; stroke: #666666; }\
+         .fault.clock path { fill: #E8A33D; stroke: #8A5A12; }\
+         </style>\n<defs>\n\
+         <pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
+         patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#EEEEEE\"/>\
+         <line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#999999\" stroke-width=\"2\"/></pattern>\n",
     );
     for (id, color) in [
         ("error", COLOR_ERROR),
@@ -239,6 +270,100 @@ fn header(svg: &mut String, width: f64, height: f64) {
         );
     }
     svg.push_str("</defs>\n<rect width=\"100%\" height=\"100%\" fill=\"#FFFFFF\"/>\n");
+}
+
+/// A fault on its node's lane, if the node has a lane here and the fault
+/// falls within the page's time: a band from its start to its end (pause,
+/// kill), or a diamond where the clock changed, each with a hover title.
+fn fault(
+    svg: &mut String,
+    span: &Span,
+    shown: &[JournalEvent],
+    lanes: &Lanes,
+    y_at: &impl Fn(u64) -> f64,
+    lines_bottom: f64,
+) {
+    let (Some(first), Some(last)) = (shown.first(), shown.last()) else {
+        return;
+    };
+    let Some(node) = span.node.as_deref() else {
+        return; // a partition: its dropped messages are drawn as stubs
+    };
+    let Some(lane) = lanes.lane(node) else { return };
+    let x = lanes.x(lane);
+    let title = escape(&span.describe());
+    let node = escape(node);
+    let (begins_here, ends_here) = (
+        span.from >= first.time,
+        span.until.is_some_and(|u| u <= last.time),
+    );
+    match span.kind {
+        Kind::Pause | Kind::Kill => {
+            if span.from > last.time || span.until.is_some_and(|u| u < first.time) {
+                return;
+            }
+            let (class, start, end) = if span.kind == Kind::Pause {
+                ("pause", "paused", "resumed")
+            } else {
+                ("kill", "killed", "restarted")
+            };
+            let y1 = y_at(span.from);
+            let y2 = span
+                .until
+                .map_or(lines_bottom, y_at)
+                .max(y1 + FAULT_MIN_HEIGHT);
+            let _ = write!(
+                svg,
+                "<g class=\"fault {class}\" data-node=\"{node}\"><title>{title}</title>\
+                 <rect x=\"{:.1}\" y=\"{y1:.1}\" width=\"{w:.1}\" height=\"{:.1}\"/>",
+                x - FAULT_WIDTH / 2.0,
+                y2 - y1,
+                w = FAULT_WIDTH,
+            );
+            let tx = x + FAULT_WIDTH / 2.0 + 3.0;
+            if begins_here {
+                let _ = write!(
+                    svg,
+                    "<text x=\"{tx:.1}\" y=\"{:.1}\">{start}</text>",
+                    y1 + 9.0
+                );
+            }
+            if ends_here {
+                let _ = write!(
+                    svg,
+                    "<text x=\"{tx:.1}\" y=\"{:.1}\">{end}</text>",
+                    y2 - 2.0
+                );
+            }
+            svg.push_str("</g>\n");
+        }
+        Kind::Clock => {
+            for (at, text) in [
+                (Some(span.from), format!("clock {}", span.detail)),
+                (span.until, "clock reset".to_string()),
+            ] {
+                let Some(at) = at.filter(|&t| t >= first.time && t <= last.time) else {
+                    continue;
+                };
+                let y = y_at(at);
+                let r = FAULT_WIDTH / 2.0;
+                let _ = writeln!(
+                    svg,
+                    "<g class=\"fault clock\" data-node=\"{node}\"><title>{title}</title>\
+                     <path d=\"M{x:.1},{:.1}L{:.1},{y:.1}L{x:.1},{:.1}L{:.1},{y:.1}z\"/>\
+                     <text x=\"{:.1}\" y=\"{:.1}\">{}</text></g>",
+                    y - r,
+                    x + r,
+                    y + r,
+                    x - r,
+                    x + r + 3.0,
+                    y + 3.0,
+                    escape(&text),
+                );
+            }
+        }
+        Kind::Partition => {}
+    }
 }
 
 /// One message arrow: a group with a hover title, the line and its label.
@@ -672,6 +797,134 @@ mod tests {
         // Without `complete`, a send may just be received on a later page.
         let svg = draw(&events, &Options::default(), false);
         assert!(!svg.contains("class=\"msg undelivered\""));
+    }
+
+    /// The `data-node` of every fault group of `class`, with its rect's or
+    /// diamond's centre x.
+    fn faults_drawn(svg: &str, class: &str) -> Vec<(String, f64)> {
+        svg.split(&format!("<g class=\"fault {class}\" data-node=\""))
+            .skip(1)
+            .map(|g| {
+                let node = g.split('"').next().unwrap().to_string();
+                let x = if let Some(r) = g.split("<rect x=\"").nth(1) {
+                    let x: f64 = r.split('"').next().unwrap().parse().unwrap();
+                    ((x + FAULT_WIDTH / 2.0) * 10.0).round() / 10.0
+                } else {
+                    let d = g.split("d=\"M").nth(1).unwrap();
+                    d.split(',').next().unwrap().parse().unwrap()
+                };
+                (node, x)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn faults_are_drawn_on_their_nodes_lanes_within_the_page() {
+        const S: u64 = 1_000_000_000;
+        // n0 ⇄ n1 ⇄ n2 pings, one a second for 10 s.
+        let mut events = Vec::new();
+        for i in 0..10u64 {
+            for (k, (a, b)) in [("n0", "n1"), ("n1", "n2")].into_iter().enumerate() {
+                let m = msg(2 * i + k as u64, a, b, json!({"type": "ping"}));
+                for kind in [EventKind::Send, EventKind::Recv] {
+                    events.push(JournalEvent {
+                        time: i * S + k as u64,
+                        kind,
+                        message: Rc::clone(&m),
+                    });
+                }
+            }
+        }
+        let ops = [
+            (2 * S, "pause", json!({"n1": "paused"})),
+            (4 * S, "resume", json!({"n1": "resumed"})),
+            (3 * S, "kill", json!({"n2": "killed"})),
+            (5 * S, "start", json!({"n2": "started"})),
+            (6 * S, "bump-clock", json!({"n0": -512})),
+            (20 * S, "kill", json!({"n0": "killed"})),
+        ];
+        let options = Options {
+            faults: Faults::from_ops(ops.iter().map(|(t, f, v)| (*t, *f, v))),
+            ..Options::default()
+        };
+        let svg = draw(&events, &options, false);
+        assert_well_formed(&svg);
+        let lanes = Lanes::new(&events, ClientLanes::Auto);
+        let on = |node: &str| (lanes.x_of(node) * 10.0).round() / 10.0;
+        assert_eq!(faults_drawn(&svg, "pause"), [("n1".to_string(), on("n1"))]);
+        // The kill after the last event is not on this page.
+        assert_eq!(faults_drawn(&svg, "kill"), [("n2".to_string(), on("n2"))]);
+        assert_eq!(faults_drawn(&svg, "clock"), [("n0".to_string(), on("n0"))]);
+        assert!(svg.contains("<title>n2 killed at 3.000 s, started at 5.000 s</title>"));
+        assert!(svg.contains(">killed</text>") && svg.contains(">restarted</text>"));
+        assert!(svg.contains(">clock -512 ms</text>"));
+        // The pause band runs from the step of 2 s to that of 4 s.
+        let band = svg.split("<g class=\"fault pause\"").nth(1).unwrap();
+        let attr = |name: &str| -> f64 {
+            band.split(&format!(" {name}=\""))
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let step_y = |step: usize| TOP + step as f64 * STEP - STEP / 2.0;
+        assert_eq!(attr("y"), step_y(8));
+        assert_eq!(attr("y") + attr("height"), step_y(16));
+        // A page of events after every fault draws none of them.
+        let svg = draw(&events[36..], &options, false);
+        assert!(!svg.contains("class=\"fault "), "{svg}");
+    }
+
+    #[test]
+    fn a_fault_across_a_page_boundary_is_drawn_on_both_pages() {
+        const S: u64 = 1_000_000_000;
+        // 12 000 pings n0 → n1, one every ms: the second page starts at 5 s.
+        let mut events = Vec::new();
+        for i in 0..6_000u64 {
+            let m = msg(i, "n0", "n1", json!({"type": "ping"}));
+            for kind in [EventKind::Send, EventKind::Recv] {
+                events.push(JournalEvent {
+                    time: i * S / 1_000,
+                    kind,
+                    message: Rc::clone(&m),
+                });
+            }
+        }
+        let ops = [
+            (4 * S, "kill", json!({"n1": "killed"})),
+            (5_500_000_000, "start", json!({"n1": "started"})),
+        ];
+        let options = Options {
+            faults: Faults::from_ops(ops.iter().map(|(t, f, v)| (*t, *f, v))),
+            ..Options::default()
+        };
+        let name = |i: usize| Some(format!("messages-{}.svg", i + 1));
+        let pages = pages(events, &options, 5, name);
+        assert_eq!(pages.len(), 2);
+        let band = |page: &str| -> String {
+            let g = page
+                .split("<g class=\"fault kill\" data-node=\"n1\">")
+                .nth(1)
+                .expect("a kill band on n1's lane");
+            g[..g.find("</g>").expect("closed")].to_string()
+        };
+        let (first, second) = (band(&pages[0]), band(&pages[1]));
+        assert!(first.contains(">killed</text>") && !first.contains(">restarted<"));
+        assert!(second.contains(">restarted</text>") && !second.contains(">killed<"));
+        // The first page's band runs to its last step, the second's from its first.
+        let attr = |g: &str, name: &str| -> f64 {
+            g.split(&format!(" {name}=\""))
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .and_then(|v| v.parse().ok())
+                .expect("attribute")
+        };
+        let bottom = TOP + (MAX_EVENTS as f64) * STEP - STEP / 2.0;
+        assert_eq!(attr(&first, "y") + attr(&first, "height"), bottom);
+        assert_eq!(attr(&second, "y"), TOP - STEP / 2.0);
     }
 
     #[test]
