@@ -61,6 +61,34 @@ fn pause_and_kill_are_recorded_as_jepsen_records_them_and_echo_survives() {
 }
 
 #[test]
+fn a_workload_without_a_final_phase_ends_with_every_node_running() {
+    // Echo has no final reads, so no recovery phase heals the faults; the
+    // end of the run still resumes and restarts every node it stopped.
+    for seed in 1..=4 {
+        let mut o = with_faults(sim_options("echo", "echo", 3), true, true, false);
+        o.time_limit_s = 5;
+        o.rate = 20.0;
+        o.seed = seed;
+        let out = simulate(&o);
+        let completions: Vec<&str> = nemesis_ops(&out.dir)
+            .iter()
+            .filter(|(_, _, typ)| typ == "info")
+            .map(|(f, _, _)| match f.as_str() {
+                "pause" | "kill" => "down",
+                "resume" | "start" => "up",
+                _ => "other",
+            })
+            .collect();
+        let last_down = completions.iter().rposition(|&s| s == "down");
+        let last_up = completions.iter().rposition(|&s| s == "up");
+        assert!(
+            last_down.is_none() || last_up > last_down,
+            "seed {seed}: {completions:?}"
+        );
+    }
+}
+
+#[test]
 fn a_seed_replays_the_faults_exactly() {
     let mut o = with_faults(sim_options("echo", "echo", 3), true, true, true);
     o.time_limit_s = 8;

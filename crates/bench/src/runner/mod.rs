@@ -520,6 +520,7 @@ impl Runner {
 
     fn end_main(&mut self, now: u64) {
         if !self.workload.has_final_phase() {
+            self.heal_nodes(now);
             self.phase = Phase::Done;
             return;
         }

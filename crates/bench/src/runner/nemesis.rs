@@ -111,16 +111,30 @@ impl Runner {
     /// always healed, as Maelstrom records `stop-partition` even when none
     /// is in effect.
     pub(super) fn heal_all(&mut self, now: u64) {
+        self.heal(now, true);
+    }
+
+    /// At the end of a workload without a final phase: Maelstrom leaves a
+    /// partition as it is there, but a node still paused, killed or on a
+    /// skewed clock is brought back, so no run ends with a node stopped.
+    pub(super) fn heal_nodes(&mut self, now: u64) {
+        self.heal(now, false);
+    }
+
+    fn heal(&mut self, now: u64, partition: bool) {
         let Some(n) = &self.nemesis else { return };
         let packages = n.packages.clone();
         for (fault, active) in packages {
-            if active || fault == Fault::Partition {
+            let is_partition = fault == Fault::Partition;
+            if (active && (partition || !is_partition)) || (partition && is_partition) {
                 self.stop_fault(now, fault);
             }
         }
         if let Some(n) = &mut self.nemesis {
             for p in &mut n.packages {
-                p.1 = false;
+                if partition || p.0 != Fault::Partition {
+                    p.1 = false;
+                }
             }
         }
     }
