@@ -126,7 +126,12 @@ impl Runner {
         let packages = n.packages.clone();
         for (fault, active) in packages {
             let is_partition = fault == Fault::Partition;
-            if (active && (partition || !is_partition)) || (partition && is_partition) {
+            let stop = if partition {
+                active || is_partition
+            } else {
+                active && !is_partition
+            };
+            if stop {
                 self.stop_fault(now, fault);
             }
         }
