@@ -14,6 +14,7 @@
 //! Reading streams: the file is never held whole, only the ops.
 
 pub mod edn;
+mod fast;
 
 use crate::history::{History, Op, OpType, Process};
 use serde_json::{Map, Value};
@@ -140,6 +141,10 @@ fn read_edn_lines<R: BufRead>(
         if text.bytes().all(edn::is_ws) {
             continue;
         }
+        if let Some((column, op)) = fast::op(text) {
+            builder.add_op(op, line, column)?;
+            continue;
+        }
         match edn::line::form(text) {
             Some((column, op @ Value::Object(_))) => builder.add(op, line, column)?,
             _ => return Ok(None),
@@ -238,7 +243,17 @@ impl<'t> Builder<'t> {
                 crate::svg::cut(&value.to_string(), 80)
             )));
         };
-        let mut op = op_from_map(map).map_err(&at)?;
+        let op = op_from_map(map).map_err(&at)?;
+        self.add_op(op, line, column)
+    }
+
+    /// [`add`](Self::add) of an op already made from its map.
+    fn add_op(&mut self, mut op: Op, line: usize, column: usize) -> Result<(), ReadError> {
+        let at = |message: String| ReadError {
+            line,
+            column,
+            message,
+        };
         if op.process != Process::Nemesis {
             match (op.typ, self.open.get(&op.process)) {
                 (OpType::Invoke, Some((_, since))) => {

@@ -259,3 +259,53 @@ fn a_file_the_fast_path_gives_up_on_is_read_whole_by_the_full_reader() {
     assert_eq!(h.ops().len(), edn(&text).expect("reads").ops().len());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Op map lines with the usual keys in any order, some repeated or
+/// missing, some values of unusual shapes.
+fn op_line() -> impl Strategy<Value = String> {
+    let entry = prop_oneof![
+        prop_oneof![Just("0"), Just("12"), Just("007"), Just("-1"), Just(":x")]
+            .prop_map(|v| format!(":index {v}")),
+        prop_oneof![
+            Just("71045"),
+            Just("0"),
+            Just("99999999999999999999"),
+            Just("nil"),
+            Just("1.5")
+        ]
+        .prop_map(|v| format!(":time {v}")),
+        prop_oneof![Just(":invoke"), Just(":ok"), Just(":fail"), Just(":info"), Just(":bad")]
+            .prop_map(|v| format!(":type {v}")),
+        prop_oneof![Just("6"), Just(":nemesis"), Just("-2"), Just("\"p\"")]
+            .prop_map(|v| format!(":process {v}")),
+        prop_oneof![Just(":txn"), Just(":start-partition"), Just("\"txn\""), Just(":a/b")]
+            .prop_map(|v| format!(":f {v}")),
+        edn_text().prop_map(|v| format!(":value {v}")),
+        Just(":final? true".to_string()),
+        Just(":error [:timeout]".to_string()),
+    ];
+    proptest::collection::vec(entry, 0..8).prop_map(|e| format!("{{{}}}", e.join(", ")))
+}
+
+proptest! {
+    /// An op the fast path reads is the op the map path makes of the line.
+    #[test]
+    fn the_fast_op_path_agrees_with_the_map_path(line in op_line()) {
+        if let Some((column, op)) = fast::op(&line) {
+            let (c, map) = edn::line::form(&line).expect("the line reader reads it too");
+            prop_assert_eq!(c, column);
+            let Value::Object(map) = map else { panic!("a map") };
+            prop_assert_eq!(op_from_map(map), Ok(op));
+        }
+    }
+}
+
+#[test]
+fn the_fast_op_path_takes_jepsen_lines() {
+    let taken = JEPSEN_LINES
+        .lines()
+        .filter(|l| fast::op(l).is_some())
+        .count();
+    // The last two carry :final? (and :error), which the map path reads.
+    assert_eq!(taken, 3);
+}

@@ -107,12 +107,14 @@ impl<'h> La<'h> {
     fn parse(history: &'h History, store: &'h Mops) -> Result<Self, String> {
         let ops = ClientOps::new(history).with_store(store);
         let mut la = La {
-            mops: Vec::new(),
+            mops: Vec::with_capacity(store.len()),
             txn: Vec::with_capacity(ops.len()),
             store,
             ops,
         };
         let mut invoked: FxSet<u64> = FxSet::default();
+        // About half the micro-ops are appends, half of those invoked.
+        invoked.reserve(store.len() / 4);
         for p in 0..la.ops.len() {
             let op = la.ops.ops[p];
             let start = la.mops.len() as u32;
@@ -242,6 +244,7 @@ impl<'h> La<'h> {
                 o.vals.insert(k, vec![elem]);
             }
         }
+        o.pos.reserve(o.vals.values().map(Vec::len).sum());
         for (&k, order) in &o.vals {
             for (i, &e) in order.iter().enumerate() {
                 o.pos.insert(pair(k, e), i as u32);
@@ -271,6 +274,8 @@ impl<'h> La<'h> {
         // write-index / read-index over ok and info ops.
         let mut writer: FxMap<u64, u32> = FxMap::default();
         let mut readers: FxMap<u64, Vec<u32>> = FxMap::default();
+        writer.reserve(self.mops.len() / 4);
+        readers.reserve(self.mops.len() / 4);
         for p in 0..n {
             let typ = self.ops.typ(p);
             if !possible(typ) {

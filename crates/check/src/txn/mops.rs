@@ -184,6 +184,15 @@ impl Mops {
         }
     }
 
+    /// How many micro-ops are held.
+    pub fn len(&self) -> usize {
+        self.mops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.mops.is_empty()
+    }
+
     pub fn list(&self, r: (u32, u32)) -> &[u32] {
         &self.elems[r.0 as usize..r.1 as usize]
     }

@@ -31,17 +31,61 @@ pub fn form(line: &str) -> Option<(usize, Value)> {
     (p.i == p.b.len()).then_some((column, value))
 }
 
-struct Line<'a> {
+/// A cursor over one line, for readers that take an op map's entries
+/// one by one (see `read::fast`).
+pub struct Line<'a> {
     b: &'a [u8],
     i: usize,
 }
 
-impl Line<'_> {
+impl<'a> Line<'a> {
+    pub fn new(line: &'a str) -> Self {
+        Line {
+            b: line.as_bytes(),
+            i: 0,
+        }
+    }
+
+    /// The column (1-based) of the cursor; the line's start is ASCII
+    /// whitespace up to it.
+    pub fn column(&self) -> usize {
+        self.i + 1
+    }
+
+    /// Consumes `b` if it comes next.
+    pub fn eat(&mut self, b: u8) -> bool {
+        let next = self.peek() == Some(b);
+        if next {
+            self.i += 1;
+        }
+        next
+    }
+
+    /// Whether only whitespace is left.
+    pub fn at_end(&mut self) -> bool {
+        self.skip_ws();
+        self.i == self.b.len()
+    }
+
+    /// The next token's text (a number, keyword or symbol), unclassified.
+    pub fn token(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        while self.peek().is_some_and(is_token) {
+            self.i += 1;
+        }
+        (self.i > start).then(|| std::str::from_utf8(&self.b[start..self.i]).ok())?
+    }
+
+    /// The next form as JSON.
+    pub fn json(&mut self) -> Option<Value> {
+        self.value(0)
+    }
+
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
-    fn skip_ws(&mut self) {
+    pub fn skip_ws(&mut self) {
         while self.peek().is_some_and(is_ws) {
             self.i += 1;
         }
