@@ -214,6 +214,16 @@ pub fn compose(
     net: Option<Value>,
     workload: Value,
 ) -> Value {
+    compose_checked(every_test_checks(history, availability), net, workload)
+}
+
+/// The checkers every test runs beside its workload's: `perf`, `timeline`,
+/// `exceptions`, `stats`, `availability`. They read only the history, so
+/// they may run while the workload's checker does.
+pub fn every_test_checks(
+    history: &History,
+    availability: Option<Availability>,
+) -> Map<String, Value> {
     let mut results = Map::new();
     results.insert("perf".into(), perf(history));
     results.insert("timeline".into(), json!({"valid?": true}));
@@ -223,6 +233,15 @@ pub fn compose(
         "availability".into(),
         self::availability(history, availability),
     );
+    results
+}
+
+/// [`compose`] of results already checked.
+pub fn compose_checked(
+    mut results: Map<String, Value>,
+    net: Option<Value>,
+    workload: Value,
+) -> Value {
     if let Some(net) = net {
         results.insert("net".into(), net);
     }

@@ -114,43 +114,95 @@ pub fn read_file_with(path: &Path, take: &mut dyn FnMut(&mut Op)) -> Result<Hist
 }
 
 /// Jepsen's `history.edn`, one op map per line, read by the fast path
-/// ([`edn::line`]); `Ok(None)` as soon as a line is anything else.
-fn read_edn_lines<R: BufRead>(
+/// ([`fast`], else [`edn::line`]); `Ok(None)` as soon as a line is
+/// anything else.
+///
+/// Two threads share the work: one reads and parses lines, the other
+/// builds the history (and lets `take` compact each op), handed batches of
+/// parsed lines. Errors keep their order: the builder's error on an
+/// earlier line wins over a parse failure on a later one.
+fn read_edn_lines<R: BufRead + Send>(
     reader: &mut R,
     capacity: usize,
     take: &mut dyn FnMut(&mut Op),
 ) -> Result<Option<History>, ReadError> {
-    let mut builder = Builder::new(take);
-    builder.history.reserve(capacity);
-    let mut bytes = Vec::new();
-    for line in 1.. {
-        bytes.clear();
-        let n = reader
-            .read_until(b'\n', &mut bytes)
-            .map_err(|e| ReadError {
-                line,
-                column: 1,
-                message: e.to_string(),
-            })?;
-        if n == 0 {
-            break;
-        }
-        let Ok(text) = std::str::from_utf8(&bytes) else {
-            return Ok(None);
-        };
-        if text.bytes().all(edn::is_ws) {
-            continue;
-        }
-        if let Some((column, op)) = fast::op(text) {
-            builder.add_op(op, line, column)?;
-            continue;
-        }
-        match edn::line::form(text) {
-            Some((column, op @ Value::Object(_))) => builder.add(op, line, column)?,
-            _ => return Ok(None),
-        }
+    /// Lines per batch: enough to make the hand-over cheap.
+    const BATCH: usize = 512;
+    enum Parsed {
+        Op(Op),
+        Map(Value),
     }
-    Ok(Some(builder.history))
+    type Batch = Vec<(usize, usize, Parsed)>;
+    std::thread::scope(|scope| {
+        let (send, receive) = std::sync::mpsc::sync_channel::<Batch>(16);
+        let parser = scope.spawn(move || -> Result<bool, ReadError> {
+            let mut bytes = Vec::new();
+            let mut batch = Vec::with_capacity(BATCH);
+            for line in 1.. {
+                bytes.clear();
+                let n = reader
+                    .read_until(b'\n', &mut bytes)
+                    .map_err(|e| ReadError {
+                        line,
+                        column: 1,
+                        message: e.to_string(),
+                    })?;
+                if n == 0 {
+                    break;
+                }
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    return Ok(false);
+                };
+                if text.bytes().all(edn::is_ws) {
+                    continue;
+                }
+                let parsed = match fast::op(text) {
+                    Some((column, op)) => (line, column, Parsed::Op(op)),
+                    None => match edn::line::form(text) {
+                        Some((column, op @ Value::Object(_))) => (line, column, Parsed::Map(op)),
+                        _ => return Ok(false),
+                    },
+                };
+                batch.push(parsed);
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if send.send(full).is_err() {
+                        return Ok(true); // the builder stopped at an error
+                    }
+                }
+            }
+            let _ = send.send(batch);
+            Ok(true)
+        });
+        let mut builder = Builder::new(take);
+        builder.history.reserve(capacity);
+        let mut failed = None;
+        'batches: for batch in &receive {
+            for (line, column, parsed) in batch {
+                let added = match parsed {
+                    Parsed::Op(op) => builder.add_op(op, line, column),
+                    Parsed::Map(map) => builder.add(map, line, column),
+                };
+                if let Err(e) = added {
+                    failed = Some(e);
+                    break 'batches;
+                }
+            }
+        }
+        drop(receive);
+        let parsed = parser.join().unwrap_or_else(|_| {
+            Err(ReadError {
+                line: 0,
+                column: 0,
+                message: "the line reader stopped unexpectedly".into(),
+            })
+        });
+        match (failed, parsed) {
+            (Some(e), _) | (None, Err(e)) => Err(e),
+            (None, Ok(true)) => Ok(Some(builder.history)),
+            (None, Ok(false)) => Ok(None),
+        }
+    })
 }
 
 /// Reads a history written in `format`.
