@@ -8,7 +8,7 @@
 //! left, so `empty-transaction-graph` makes it false).
 //!
 //! This module owns what both share: the client operations of the history
-//! and their pairing, interning of keys and values to dense ids, the
+//! and their pairing (keys and values are interned by [`mops::Interner`]), the
 //! dependency graph's real-time and process edges (added only when the
 //! models need them, as `elle.txn/additional-graphs` decides), the search
 //! of each strongly connected component ([`cycles`]), Elle's result map
@@ -59,47 +59,7 @@ pub(crate) fn pair(a: u32, b: u32) -> u64 {
     ((a as u64) << 32) | b as u64
 }
 
-/// How a JSON value is told apart from others: Clojure's `=` on the values
-/// Maelstrom's JSON parser makes, approximated by the text (numbers keep
-/// their text here: `1` and `1.0` differ, as Long and Double do).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ValKey<'h> {
-    Null,
-    Num(&'h str),
-    Str(&'h str),
-    Other(String),
-}
-
-/// Interns JSON values (keys, register values, list elements) to dense ids.
-#[derive(Default)]
-pub(crate) struct Interner<'h> {
-    ids: FxMap<ValKey<'h>, u32>,
-    values: Vec<&'h Value>,
-}
-
 pub(crate) static NULL: Value = Value::Null;
-
-impl<'h> Interner<'h> {
-    pub fn id(&mut self, v: &'h Value) -> u32 {
-        let key = match v {
-            Value::Null => ValKey::Null,
-            Value::Number(n) => ValKey::Num(n.as_str()),
-            Value::String(s) => ValKey::Str(s),
-            other => ValKey::Other(other.to_string()),
-        };
-        if let Some(&id) = self.ids.get(&key) {
-            return id;
-        }
-        let id = self.values.len() as u32;
-        self.ids.insert(key, id);
-        self.values.push(v);
-        id
-    }
-
-    pub fn value(&self, id: u32) -> &'h Value {
-        self.values.get(id as usize).copied().unwrap_or(&NULL)
-    }
-}
 
 /// The history's client operations (Elle's `h/client-ops`), in order, with
 /// each invocation paired to its completion by process, as Jepsen pairs

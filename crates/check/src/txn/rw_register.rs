@@ -12,7 +12,8 @@
 //! `ext-index` skips `info` ones, so their writes relate nothing).
 //! Non-cycle anomalies: `internal`, `G1a`, `G1b`, `lost-update`.
 
-use super::{order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, Interner, StepWhy, Wanted};
+use super::mops::Interner;
+use super::{order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, StepWhy, Wanted};
 use crate::exact::cmp_values;
 use crate::graph::{Dep, DepGraph, Deps};
 use crate::history::{History, OpType};
@@ -42,8 +43,8 @@ struct Rw<'h> {
     ext_w: Vec<Ext>,
     /// Each op's ranges of `ext_r` and `ext_w`.
     ext: Vec<(u32, u32, u32, u32)>,
-    keys: Interner<'h>,
-    vals: Interner<'h>,
+    keys: Interner,
+    vals: Interner,
     /// The value id of `nil`.
     nil: u32,
 }
@@ -218,11 +219,11 @@ impl<'h> Rw<'h> {
         &self.ext_w[s as usize..e as usize]
     }
 
-    fn key(&self, k: u32) -> &'h Value {
+    fn key(&self, k: u32) -> &Value {
         self.keys.value(k)
     }
 
-    fn val(&self, v: u32) -> &'h Value {
+    fn val(&self, v: u32) -> &Value {
         self.vals.value(v)
     }
 

@@ -172,7 +172,7 @@ fn check_one(args: &CheckArgs, input: &Path) -> Result<i32, String> {
                 input.display()
             )
         })?;
-    let model = Model::from_name(&name).map_err(|e| with_suggestion(e, &name))?;
+    let model = Model::from_name(&name)?;
     let opts = options(args, &source)?;
 
     let read_start = Instant::now();
@@ -319,45 +319,15 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1e3)
 }
 
-/// An unknown model's error, with the nearest known name when one is close.
-fn with_suggestion(error: String, name: &str) -> String {
-    let nearest = Model::ALL
-        .iter()
-        .map(|(n, _)| (edit_distance(n, name), *n))
-        .min();
-    match nearest {
-        Some((d, n)) if d <= 3 => format!("{error} (did you mean `{n}`?)"),
-        _ => error,
-    }
-}
-
-/// Levenshtein distance, for "did you mean".
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (prev + usize::from(ca != *cb))
-                .min(row[j] + 1)
-                .min(row[j + 1] + 1);
-            prev = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn suggestions_and_logged_options() {
-        assert_eq!(edit_distance("unique-ids", "unique-id"), 1);
-        assert!(with_suggestion("unknown".into(), "uniqe-ids").contains("`unique-ids`"));
-        assert!(!with_suggestion("unknown".into(), "zzzzzzzzzz").contains("did you mean"));
+        let typo = Model::from_name("uniqe-ids").expect_err("no such model");
+        assert_eq!(typo.matches("did you mean").count(), 1, "{typo}");
+        assert!(typo.contains("did you mean unique-ids?"), "{typo}");
         let log = "{:consistency-models [:read-committed], :availability :total, :rate 100}";
         assert_eq!(
             logged_option(log, ":consistency-models").as_deref(),
