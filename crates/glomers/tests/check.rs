@@ -160,10 +160,11 @@ fn bad_input_is_a_clear_error() {
     );
     assert_eq!(typo.status.code(), Some(254));
     assert!(
-        text(&typo).contains("did you mean `cas-register`?"),
+        text(&typo).contains("did you mean cas-register?"),
         "{}",
         text(&typo)
     );
+    assert_eq!(text(&typo).matches("did you mean").count(), 1);
     let nothing = check(&["-w", "echo", "/no/such/history.edn"], &dir);
     assert_eq!(nothing.status.code(), Some(254));
     assert!(
