@@ -325,3 +325,56 @@ fn the_fast_op_path_takes_jepsen_lines() {
     // The last two carry :final? (and :error), which the map path reads.
     assert_eq!(taken, 3);
 }
+
+/// Reads `bytes` as a file, through the fast paths, and from memory,
+/// through the full reader only.
+fn both_ways(bytes: &[u8]) -> (Result<Vec<Op>, String>, Result<Vec<Op>, String>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "glomers-fast-{}-{}.edn",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, bytes).expect("write");
+    let prefix = format!("{}: ", path.display());
+    let from_file = read_file(&path)
+        .map(|h| h.ops().to_vec())
+        .map_err(|e| e.trim_start_matches(&prefix).to_string());
+    let _ = std::fs::remove_file(&path);
+    let full = read(bytes, Format::Edn)
+        .map(|h| h.ops().to_vec())
+        .map_err(|e| e.to_string());
+    (from_file, full)
+}
+
+proptest! {
+    /// A file read with the fast paths gives exactly what the full reader
+    /// gives — the same ops, or the same error at the same place — and
+    /// never panics, whatever its bytes.
+    #[test]
+    fn reading_a_file_fast_is_reading_it_in_full(
+        lines in proptest::collection::vec(
+            prop_oneof![
+                op_line(),
+                Just(JEPSEN_LINES.lines().next().unwrap_or("").to_string()),
+                Just(JEPSEN_LINES.lines().nth(2).unwrap_or("").to_string()),
+                "[\\[\\]{}:a-z0-9 \"#\\-?.,;\\\\]{0,40}",
+                proptest::collection::vec(any::<u8>(), 0..20)
+                    .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+            ],
+            0..6,
+        ),
+        crlf in any::<bool>(),
+    ) {
+        let text = lines.join(if crlf { "\r\n" } else { "\n" });
+        let (fast, full) = both_ways(text.as_bytes());
+        prop_assert_eq!(fast, full);
+    }
+
+    #[test]
+    fn arbitrary_bytes_read_from_a_file_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let (fast, full) = both_ways(&bytes);
+        prop_assert_eq!(fast, full);
+    }
+}
