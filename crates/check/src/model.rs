@@ -110,9 +110,10 @@ impl Default for Options {
 }
 
 /// What a model's checker keeps of each op while a history is read, so
-/// the history need not hold every value: for list-append, the micro-ops
-/// compacted ([`txn::mops::Mops`]), which takes a million-transaction
-/// history from gigabytes of JSON trees to a few hundred megabytes. Hand
+/// the history need not hold every value: for list-append and rw-register,
+/// the micro-ops compacted ([`txn::mops::Mops`]), which takes a
+/// million-transaction history from gigabytes of JSON trees to about a
+/// gigabyte. Hand
 /// [`Digest::take`] to [`crate::read::read_file_with`], then check with
 /// [`check_digested`]. Other models keep their ops whole.
 #[derive(Default)]
@@ -122,10 +123,12 @@ pub struct Digest {
 
 impl Digest {
     pub fn for_model(model: Model) -> Self {
-        let compacts = matches!(model, Model::TxnListAppend | Model::ListAppend);
-        Self {
-            mops: compacts.then(txn::mops::Mops::default),
-        }
+        let mops = match model {
+            Model::TxnListAppend | Model::ListAppend => Some(txn::mops::Mops::lists()),
+            Model::TxnRwRegister | Model::RwRegister => Some(txn::mops::Mops::registers()),
+            _ => None,
+        };
+        Self { mops }
     }
 
     /// Moves what the checker needs out of `op`, as it is read.
@@ -161,9 +164,12 @@ fn check_workload_digested(
             }
             None => txn::check_list_append(history, &opts.consistency_models),
         },
-        Model::TxnRwRegister | Model::RwRegister => {
-            txn::check_rw_register(history, &opts.consistency_models)
-        }
+        Model::TxnRwRegister | Model::RwRegister => match &digest.mops {
+            Some(mops) => {
+                txn::rw_register::check_compacted(history, mops, &opts.consistency_models)
+            }
+            None => txn::check_rw_register(history, &opts.consistency_models),
+        },
         Model::LinKv => linearizable::check(history, opts.linearizable),
         Model::CasRegister => linearizable::check_register(history, opts.linearizable),
     }

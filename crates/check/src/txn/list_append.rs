@@ -48,7 +48,7 @@ struct La<'h> {
 
 /// Checks a list-append history; see the module doc.
 pub fn check(history: &History, models: &[String]) -> Value {
-    check_compacted(history, &Mops::of(history), models)
+    check_compacted(history, &Mops::lists().of(history), models)
 }
 
 /// Checks a list-append history whose micro-ops `store` holds (the

@@ -582,6 +582,18 @@ pub(crate) mod testing {
         history(&rows)
     }
 
+    /// `h` with its values taken into `mops` as `glomers check` takes them
+    /// while reading: every op compacted, values rebuilt only to be shown.
+    pub fn taken(h: &History, mut mops: super::mops::Mops) -> (History, super::mops::Mops) {
+        let mut taken = History::default();
+        for op in h.ops() {
+            let mut op = op.clone();
+            mops.take(&mut op);
+            taken.push(op);
+        }
+        (taken, mops)
+    }
+
     pub fn models(m: &[&str]) -> Vec<String> {
         m.iter().map(|s| s.to_string()).collect()
     }

@@ -82,6 +82,16 @@ impl Interner {
         id
     }
 
+    /// The id of `v` if it was interned.
+    pub fn find(&self, v: &Value) -> Option<u32> {
+        match v {
+            Value::Null => self.null,
+            Value::Number(n) => self.nums.get(n.as_str()).copied(),
+            Value::String(s) => self.strs.get(s.as_str()).copied(),
+            other => self.other.get(&other.to_string()).copied(),
+        }
+    }
+
     pub fn value(&self, id: u32) -> &Value {
         self.values.get(id as usize).unwrap_or(&super::NULL)
     }
@@ -100,6 +110,9 @@ fn intern(map: &mut FxMap<Box<str>, u32>, text: &str, next: u32) -> u32 {
 /// The compacted micro-ops of a history's ops, by op index.
 #[derive(Default)]
 pub struct Mops {
+    /// Registers hold single values: a read of a list is one value, not a
+    /// list of elements (list-append's reads).
+    registers: bool,
     pub keys: Interner,
     pub vals: Interner,
     mops: Vec<Mop>,
@@ -111,9 +124,22 @@ pub struct Mops {
 }
 
 impl Mops {
+    /// For list-append: a read's value is a list of elements.
+    pub fn lists() -> Self {
+        Self::default()
+    }
+
+    /// For rw-register: every value is one value.
+    pub fn registers() -> Self {
+        Self {
+            registers: true,
+            ..Self::default()
+        }
+    }
+
     /// Compacts every op of a history in memory.
-    pub fn of(history: &History) -> Self {
-        let mut m = Mops::default();
+    pub fn of(self, history: &History) -> Self {
+        let mut m = self;
         for op in history.ops() {
             m.add(op);
         }
@@ -161,7 +187,7 @@ impl Mops {
         let key = self.keys.id(parts.get(1).unwrap_or(&super::NULL));
         let v = parts.get(2).unwrap_or(&super::NULL);
         let (val, list) = match (f, v) {
-            (F::Read, Value::Array(items)) => {
+            (F::Read, Value::Array(items)) if !self.registers => {
                 let s = self.elems.len() as u32;
                 for e in items {
                     let id = self.vals.id(e);

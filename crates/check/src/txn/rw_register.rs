@@ -12,20 +12,19 @@
 //! `ext-index` skips `info` ones, so their writes relate nothing).
 //! Non-cycle anomalies: `internal`, `G1a`, `G1b`, `lost-update`.
 
-use super::mops::Interner;
-use super::{order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, StepWhy, Wanted};
+use super::mops::{Mops, F};
+use super::{order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, StepWhy, Wanted, NONE};
 use crate::exact::cmp_values;
 use crate::graph::{Dep, DepGraph, Deps};
-use crate::history::{History, OpType};
+use crate::history::{History, Op, OpType};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy)]
-struct Mop<'h> {
+struct Mop {
     read: bool,
     key: u32,
     val: u32,
     at: u32,
-    raw: &'h Value,
 }
 
 /// An external read or write: (key, value).
@@ -37,25 +36,31 @@ struct Ext {
 
 struct Rw<'h> {
     ops: ClientOps<'h>,
-    mops: Vec<Mop<'h>>,
+    mops: Vec<Mop>,
     txn: Vec<(u32, u32)>,
     ext_r: Vec<Ext>,
     ext_w: Vec<Ext>,
     /// Each op's ranges of `ext_r` and `ext_w`.
     ext: Vec<(u32, u32, u32, u32)>,
-    keys: Interner,
-    vals: Interner,
+    /// Keys and values, interned.
+    store: &'h Mops,
     /// The value id of `nil`.
     nil: u32,
 }
 
 /// Checks an rw-register history and applies Maelstrom's wrapper.
 pub fn check(history: &History, models: &[String]) -> Value {
+    check_compacted(history, &Mops::registers().of(history), models)
+}
+
+/// Checks an rw-register history whose micro-ops `store` holds (the
+/// history's values may have been taken into it as it was read).
+pub fn check_compacted(history: &History, store: &Mops, models: &[String]) -> Value {
     let wanted = match Wanted::new(models) {
         Ok(w) => w,
         Err(e) => return unknown(e),
     };
-    let elle = match Rw::parse(history).and_then(|rw| rw.analyse(&wanted)) {
+    let elle = match Rw::parse(history, store).and_then(|rw| rw.analyse(&wanted)) {
         Ok(v) => v,
         Err(e) => return unknown(e),
     };
@@ -105,52 +110,55 @@ fn class(v: &Value) -> &'static str {
     }
 }
 
+/// Why Elle cannot read an op whose value is not a list of reads and
+/// writes.
+fn unreadable(op: &Op) -> String {
+    let Value::Array(mops) = &op.value else {
+        return format!(
+            "op {} has value {}, not a list of micro-ops; Elle cannot read it and its checker \
+             throws, so the result is :valid? :unknown",
+            op.index, op.value
+        );
+    };
+    let raw = mops
+        .iter()
+        .find(|m| !matches!(m.get(0).and_then(Value::as_str), Some("r" | "w")))
+        .unwrap_or(&super::NULL);
+    format!(
+        "op {} has micro-op {raw}, neither a read nor a write: Elle's rw-register checker throws \
+         (no matching clause), so the result is :valid? :unknown",
+        op.index
+    )
+}
+
 impl<'h> Rw<'h> {
-    fn parse(history: &'h History) -> Result<Self, String> {
-        let ops = ClientOps::new(history);
-        let mut vals = Interner::default();
-        let nil = vals.id(&super::NULL);
+    fn mop_json(&self, m: &Mop) -> Value {
+        let f = if m.read { "r" } else { "w" };
+        json!([f, self.key(m.key), self.val(m.val)])
+    }
+
+    fn parse(history: &'h History, store: &'h Mops) -> Result<Self, String> {
+        let ops = ClientOps::new(history).with_store(store);
         let mut rw = Rw {
-            mops: Vec::new(),
+            mops: Vec::with_capacity(store.len()),
             txn: Vec::with_capacity(ops.len()),
             ext_r: Vec::new(),
             ext_w: Vec::new(),
             ext: Vec::with_capacity(ops.len()),
-            keys: Interner::default(),
-            vals,
-            nil,
+            store,
+            nil: store.vals.find(&super::NULL).unwrap_or(NONE),
             ops,
         };
         let mut key_class: Option<&'static str> = None;
         for p in 0..rw.ops.len() {
             let op = rw.ops.ops[p];
             let start = rw.mops.len() as u32;
-            let mops: &[Value] = match &op.value {
-                Value::Null => &[],
-                Value::Array(m) => m,
-                other => {
-                    return Err(format!(
-                        "op {} has value {other}, not a list of micro-ops; Elle cannot read it \
-                         and its checker throws, so the result is :valid? :unknown",
-                        op.index
-                    ))
-                }
+            let mops = match store.of_op(op.index) {
+                Some(m) if m.iter().all(|m| m.f != F::Append) => m,
+                _ => return Err(unreadable(&rw.ops.op(p))),
             };
-            for (at, raw) in mops.iter().enumerate() {
-                let parts = raw.as_array().map(Vec::as_slice).unwrap_or(&[]);
-                let read = match parts.first().and_then(Value::as_str) {
-                    Some("r") => true,
-                    Some("w") => false,
-                    _ => {
-                        return Err(format!(
-                            "op {} has micro-op {raw}, neither a read nor a write: Elle's \
-                             rw-register checker throws (no matching clause), so the result is \
-                             :valid? :unknown",
-                            op.index
-                        ))
-                    }
-                };
-                let k = parts.get(1).unwrap_or(&super::NULL);
+            for (at, m) in mops.iter().enumerate() {
+                let k = store.keys.value(m.key);
                 let c = class(k);
                 if key_class.is_some_and(|kc| kc != c) {
                     return Err(format!(
@@ -162,14 +170,11 @@ impl<'h> Rw<'h> {
                     ));
                 }
                 key_class = Some(c);
-                let key = rw.keys.id(k);
-                let val = rw.vals.id(parts.get(2).unwrap_or(&super::NULL));
                 rw.mops.push(Mop {
-                    read,
-                    key,
-                    val,
+                    read: m.f == F::Read,
+                    key: m.key,
+                    val: m.val,
                     at: at as u32,
-                    raw,
                 });
             }
             let end = rw.mops.len() as u32;
@@ -204,7 +209,7 @@ impl<'h> Rw<'h> {
         Ok(rw)
     }
 
-    fn mops(&self, p: usize) -> &[Mop<'h>] {
+    fn mops(&self, p: usize) -> &[Mop] {
         let (s, e) = self.txn[p];
         &self.mops[s as usize..e as usize]
     }
@@ -220,11 +225,11 @@ impl<'h> Rw<'h> {
     }
 
     fn key(&self, k: u32) -> &Value {
-        self.keys.value(k)
+        self.store.keys.value(k)
     }
 
     fn val(&self, v: u32) -> &Value {
-        self.vals.value(v)
+        self.store.vals.value(v)
     }
 
     fn oks(&self) -> impl Iterator<Item = usize> + '_ {
@@ -424,7 +429,7 @@ impl<'h> Rw<'h> {
                             found.add(
                                 "internal",
                                 Box::new(move || {
-                                    json!({"op": self.ops.op_json(p), "mop": m.raw,
+                                    json!({"op": self.ops.op_json(p), "mop": self.mop_json(&m),
                                            "expected": self.val(s),
                                            "explanation": format!(
                                                "Op {} read key {} = {}, but earlier in the same \
@@ -499,7 +504,7 @@ impl<'h> Rw<'h> {
                                     wr.index
                                 )
                             };
-                            json!({"op": self.ops.op_json(p), "mop": m.raw,
+                            json!({"op": self.ops.op_json(p), "mop": self.mop_json(&m),
                                    "writer": self.ops.op_json(w as usize),
                                    "explanation": format!(
                                        "Op {} read key {} = {}, written by {why}.",
@@ -643,14 +648,19 @@ impl Ix<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{concurrent, models, oks, serial, strs, types, T};
+    use super::super::testing::{concurrent, models, oks, serial, strs, taken, types, T};
     use super::*;
     use crate::history::build;
     use serde_json::json;
     use OpType::{Fail, Info, Ok};
 
+    /// Checks `h` twice: whole, and with its values taken as `glomers
+    /// check` takes them while reading; both must say exactly the same.
     fn check(h: &History, m: &[&str]) -> Value {
-        super::check(h, &models(m))
+        let whole = super::check(h, &models(m));
+        let (taken, mops) = taken(h, Mops::registers());
+        assert_eq!(check_compacted(&taken, &mops, &models(m)), whole);
+        whole
     }
 
     const VALID: fn() -> Value = || json!({"valid?": true, "anomaly-types": [], "anomalies": null});

@@ -1,24 +1,17 @@
 //! Tests of the list-append checker: each anomaly on a hand-written
 //! history, under each consistency model, as Elle names it.
 
-use super::super::testing::{concurrent, models, oks, serial, strs, types, T};
+use super::super::testing::{concurrent, models, oks, serial, strs, taken, types, T};
 use super::*;
 use crate::history::build;
 use serde_json::json;
 use OpType::{Fail, Info, Ok};
 
 /// Checks `h` twice: whole, and with its values taken as `glomers check`
-/// takes them while reading (every op compacted, values rebuilt only to be
-/// shown); both must say exactly the same.
+/// takes them while reading; both must say exactly the same.
 fn check(h: &History, m: &[&str]) -> Value {
     let whole = super::check(h, &models(m));
-    let mut mops = Mops::default();
-    let mut taken = History::default();
-    for op in h.ops() {
-        let mut op = op.clone();
-        mops.take(&mut op);
-        taken.push(op);
-    }
+    let (taken, mops) = taken(h, Mops::lists());
     assert_eq!(check_compacted(&taken, &mops, &models(m)), whole);
     whole
 }
