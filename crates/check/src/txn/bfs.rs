@@ -66,17 +66,6 @@ pub enum Outcome {
     Exhausted,
 }
 
-fn rw_bit() -> u8 {
-    Deps::of(&[Dep::Rw]).bits()
-}
-
-/// A set of relationships as the bit mask the search works on; the bits
-/// come in Elle's order (ww, wr, rw, process, realtime), which decides
-/// which relationship a step tries first.
-fn bits(d: Deps) -> u8 {
-    d.bits()
-}
-
 /// One path of the search: a vertex, the path it extends, and what the
 /// anomaly still owes once this vertex is reached.
 #[derive(Clone, Copy)]
@@ -96,6 +85,9 @@ struct Search<'g> {
     /// the spec's filter.
     out: &'g [Vec<(u32, u8)>],
     legal: u8,
+    /// The `rw` bit. Bits come in Elle's order (ww, wr, rw, process,
+    /// realtime), which decides which relationship a step tries first.
+    rw: u8,
     nodes: Vec<Node>,
     grown: usize,
 }
@@ -103,13 +95,13 @@ struct Search<'g> {
 /// Searches `graph` (one strongly connected component) for a cycle of
 /// `spec`, starting from each vertex in turn.
 pub fn search(graph: &DepGraph, spec: &Spec) -> Outcome {
-    let filter = bits(spec.filter);
+    let filter = spec.filter.bits();
     let out: Vec<Vec<(u32, u8)>> = (0..graph.len())
         .map(|v| {
             let mut edges: Vec<(u32, u8)> = graph
                 .out(v)
                 .iter()
-                .map(|&(w, k)| (w as u32, bits(k) & filter))
+                .map(|&(w, k)| (w as u32, k.bits() & filter))
                 .filter(|&(_, k)| k != 0)
                 .collect();
             edges.sort_unstable();
@@ -118,7 +110,7 @@ pub fn search(graph: &DepGraph, spec: &Spec) -> Outcome {
         .collect();
     let mut want = [0u8; 2];
     for (slot, w) in want.iter_mut().zip(&spec.want) {
-        *slot = bits(*w);
+        *slot = w.bits();
     }
     let root = Node {
         vertex: 0,
@@ -129,7 +121,8 @@ pub fn search(graph: &DepGraph, spec: &Spec) -> Outcome {
     };
     let mut s = Search {
         out: &out,
-        legal: bits(spec.legal),
+        legal: spec.legal.bits(),
+        rw: Deps::of(&[Dep::Rw]).bits(),
         nodes: Vec::new(),
         grown: 0,
     };
@@ -245,15 +238,6 @@ impl Search<'_> {
         n.want == [0, 0] && n.want_rw == 0 && n.mode != RwMode::NonadjacentTaken
     }
 
-    fn len(&self, mut p: u32) -> usize {
-        let mut len = 0;
-        while p != ROOT {
-            len += 1;
-            p = self.nodes[p as usize].parent;
-        }
-        len
-    }
-
     /// `BFSPath.step`: the paths that extend `p` over an edge with these
     /// relationships to `w`. Rw relationships first (when owed or allowed
     /// beyond `legal`), then wanted ones, then the first legal one only.
@@ -261,13 +245,13 @@ impl Search<'_> {
         let n = self.nodes[p as usize];
         let rw_mask = if n.want_rw > 0 || matches!(n.mode, RwMode::Single | RwMode::NonadjacentFree)
         {
-            rw_bit()
+            self.rw
         } else {
             0
         };
         let want_mask = (n.want[0] | n.want[1]) & !rw_mask;
         let legal_mask = self.legal & !rw_mask & !want_mask;
-        let first_hop = self.len(p) == 1;
+        let first_hop = n.parent == ROOT;
         for bit in one_bits(rels & rw_mask) {
             if let Some(q) = self.step_rel(n, p, bit, w) {
                 into.push(q);
@@ -295,7 +279,7 @@ impl Search<'_> {
     /// `BFSPath.stepRel`: one relationship taken, or `None` if the path
     /// may not take it.
     fn step_rel(&mut self, n: Node, p: u32, rel: u8, w: u32) -> Option<u32> {
-        let is_rw = rel & rw_bit() != 0;
+        let is_rw = rel & self.rw != 0;
         let mut want = n.want;
         // `checkOffRelInPackedSet`: the first wanted set this meets.
         if let Some(slot) = want.iter_mut().find(|s| **s & rel != 0) {

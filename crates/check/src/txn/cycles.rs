@@ -208,9 +208,7 @@ impl Base {
         if want_rw > 0 {
             spec.filter = spec.filter.with(Dep::Rw);
         }
-        for w in spec.want.clone() {
-            spec.filter = spec.filter.union(w);
-        }
+        spec.filter = spec.want.iter().fold(spec.filter, |f, w| f.union(*w));
         if let Some(x) = extra {
             spec.legal = spec.legal.with(x);
             spec.want.push(Deps::of(&[x]));

@@ -13,10 +13,12 @@
 //! the initial state is the empty list (`nil` and `[]` alike).
 
 use super::mops::{Mops, F};
-use super::{order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, StepWhy, Wanted, NONE};
+use super::{
+    order_step, pair, unknown, unreadable, ClientOps, Found, FxMap, FxSet, StepWhy, Wanted, NONE,
+};
 use crate::exact::cmp_values;
 use crate::graph::{Dep, DepGraph};
-use crate::history::{History, Op, OpType};
+use crate::history::{History, OpType};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -82,27 +84,6 @@ struct Orders {
     incompatible: Vec<(u32, Range, Range)>,
 }
 
-/// Why Elle cannot read an op whose value is not a list of appends and
-/// reads.
-fn unreadable(op: &Op) -> String {
-    let Value::Array(mops) = &op.value else {
-        return format!(
-            "op {} has value {}, not a list of micro-ops; Elle cannot read it and its checker \
-             throws, so the result is :valid? :unknown",
-            op.index, op.value
-        );
-    };
-    let raw = mops
-        .iter()
-        .find(|m| !matches!(m.get(0).and_then(Value::as_str), Some("append" | "r")))
-        .unwrap_or(&super::NULL);
-    format!(
-        "op {} has micro-op {raw}, neither a read nor an append: Elle's verify-mop-types throws \
-         :unexpected-txn-micro-op-types, so the result is :valid? :unknown",
-        op.index
-    )
-}
-
 impl<'h> La<'h> {
     fn parse(history: &'h History, store: &'h Mops) -> Result<Self, String> {
         let ops = ClientOps::new(history).with_store(store);
@@ -120,7 +101,14 @@ impl<'h> La<'h> {
             let start = la.mops.len() as u32;
             let mops = match store.of_op(op.index) {
                 Some(m) if m.iter().all(|m| m.f != F::Write) => m,
-                _ => return Err(unreadable(&la.ops.op(p))),
+                _ => {
+                    return Err(unreadable(
+                        &la.ops.op(p),
+                        &["append", "r"],
+                        "neither a read nor an append: Elle's verify-mop-types throws \
+                         :unexpected-txn-micro-op-types",
+                    ))
+                }
             };
             for (at, m) in mops.iter().enumerate() {
                 let k = store.keys.value(m.key);

@@ -61,6 +61,30 @@ pub(crate) fn pair(a: u32, b: u32) -> u64 {
 
 pub(crate) static NULL: Value = Value::Null;
 
+/// Why Elle cannot read `op`: its value is not a list of micro-ops, or
+/// one micro-op's function is none of `fs` (`why` says what Elle throws).
+pub(crate) fn unreadable(op: &Op, fs: &[&str], why: &str) -> String {
+    let Value::Array(mops) = &op.value else {
+        return format!(
+            "op {} has value {}, not a list of micro-ops; Elle cannot read it and its checker \
+             throws, so the result is :valid? :unknown",
+            op.index, op.value
+        );
+    };
+    let raw = mops
+        .iter()
+        .find(|m| {
+            !m.get(0)
+                .and_then(Value::as_str)
+                .is_some_and(|f| fs.contains(&f))
+        })
+        .unwrap_or(&NULL);
+    format!(
+        "op {} has micro-op {raw}, {why}, so the result is :valid? :unknown",
+        op.index
+    )
+}
+
 /// The history's client operations (Elle's `h/client-ops`), in order, with
 /// each invocation paired to its completion by process, as Jepsen pairs
 /// them.

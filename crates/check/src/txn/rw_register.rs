@@ -13,10 +13,12 @@
 //! Non-cycle anomalies: `internal`, `G1a`, `G1b`, `lost-update`.
 
 use super::mops::{Mops, F};
-use super::{order_step, pair, unknown, ClientOps, Found, FxMap, FxSet, StepWhy, Wanted, NONE};
+use super::{
+    order_step, pair, unknown, unreadable, ClientOps, Found, FxMap, FxSet, StepWhy, Wanted, NONE,
+};
 use crate::exact::cmp_values;
 use crate::graph::{Dep, DepGraph, Deps};
-use crate::history::{History, Op, OpType};
+use crate::history::{History, OpType};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy)]
@@ -110,27 +112,6 @@ fn class(v: &Value) -> &'static str {
     }
 }
 
-/// Why Elle cannot read an op whose value is not a list of reads and
-/// writes.
-fn unreadable(op: &Op) -> String {
-    let Value::Array(mops) = &op.value else {
-        return format!(
-            "op {} has value {}, not a list of micro-ops; Elle cannot read it and its checker \
-             throws, so the result is :valid? :unknown",
-            op.index, op.value
-        );
-    };
-    let raw = mops
-        .iter()
-        .find(|m| !matches!(m.get(0).and_then(Value::as_str), Some("r" | "w")))
-        .unwrap_or(&super::NULL);
-    format!(
-        "op {} has micro-op {raw}, neither a read nor a write: Elle's rw-register checker throws \
-         (no matching clause), so the result is :valid? :unknown",
-        op.index
-    )
-}
-
 impl<'h> Rw<'h> {
     fn mop_json(&self, m: &Mop) -> Value {
         let f = if m.read { "r" } else { "w" };
@@ -155,7 +136,14 @@ impl<'h> Rw<'h> {
             let start = rw.mops.len() as u32;
             let mops = match store.of_op(op.index) {
                 Some(m) if m.iter().all(|m| m.f != F::Append) => m,
-                _ => return Err(unreadable(&rw.ops.op(p))),
+                _ => {
+                    return Err(unreadable(
+                        &rw.ops.op(p),
+                        &["r", "w"],
+                        "neither a read nor a write: Elle's rw-register checker throws (no \
+                         matching clause)",
+                    ))
+                }
             };
             for (at, m) in mops.iter().enumerate() {
                 let k = store.keys.value(m.key);
