@@ -692,6 +692,16 @@ mod tests {
         assert!(!svg.contains("Additional network events not shown"));
     }
 
+    /// The number in the first ` name="…"` attribute of an SVG fragment.
+    fn attr(fragment: &str, name: &str) -> f64 {
+        fragment
+            .split(&format!(" {name}=\""))
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .expect("attribute")
+    }
+
     /// The x and estimated half-width of every lane label on the first row.
     fn label_extents(svg: &str) -> Vec<(f64, f64)> {
         let first_y = svg
@@ -705,15 +715,7 @@ mod tests {
             .skip(1)
             .filter(|p| p.contains(&format!("y=\"{first_y}\"")))
             .map(|p| {
-                let x: f64 = p
-                    .split("x=\"")
-                    .nth(1)
-                    .unwrap()
-                    .split('"')
-                    .next()
-                    .unwrap()
-                    .parse()
-                    .unwrap();
+                let x = attr(p, "x");
                 let text = p
                     .split("</title>")
                     .nth(1)
@@ -860,16 +862,7 @@ mod tests {
         assert!(svg.contains(">clock -512 ms</text>"));
         // The pause band runs from the step of 2 s to that of 4 s.
         let band = svg.split("<g class=\"fault pause\"").nth(1).unwrap();
-        let attr = |name: &str| -> f64 {
-            band.split(&format!(" {name}=\""))
-                .nth(1)
-                .unwrap()
-                .split('"')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap()
-        };
+        let attr = |name: &str| attr(band, name);
         let step_y = |step: usize| TOP + step as f64 * STEP - STEP / 2.0;
         assert_eq!(attr("y"), step_y(8));
         assert_eq!(attr("y") + attr("height"), step_y(16));
@@ -915,13 +908,6 @@ mod tests {
         assert!(first.contains(">killed</text>") && !first.contains(">restarted<"));
         assert!(second.contains(">restarted</text>") && !second.contains(">killed<"));
         // The first page's band runs to its last step, the second's from its first.
-        let attr = |g: &str, name: &str| -> f64 {
-            g.split(&format!(" {name}=\""))
-                .nth(1)
-                .and_then(|v| v.split('"').next())
-                .and_then(|v| v.parse().ok())
-                .expect("attribute")
-        };
         let bottom = TOP + (MAX_EVENTS as f64) * STEP - STEP / 2.0;
         assert_eq!(attr(&first, "y") + attr(&first, "height"), bottom);
         assert_eq!(attr(&second, "y"), TOP - STEP / 2.0);
